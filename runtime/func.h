@@ -1,0 +1,17 @@
+/* func.h: prototypes, closures and upvalues (func.c). */
+#ifndef JOLT_FUNC_H
+#define JOLT_FUNC_H
+
+#include "obj.h"
+
+J_HIDDEN Proto *func_newproto(State *L);              /* empty, fields zero; compiler fills */
+J_HIDDEN void func_freeproto(State *L, Proto *p);
+J_HIDDEN LClosure *func_newlclosure(State *L, Proto *p);   /* upvalues NULL, filled by caller */
+J_HIDDEN CClosure *func_newcclosure(State *L, CFunction f, const char *name, int nup);
+J_HIDDEN UpVal *func_findupval(State *L, TValue *level);  /* open upvalue for a stack slot */
+J_HIDDEN void func_closeupvals(State *L, TValue *level);  /* close open upvalues >= level */
+J_HIDDEN void func_initupvals(State *L, LClosure *cl);    /* fresh closed nil upvalues */
+/* Name of local variable number n (1-based) active at pc, or NULL (debug info). */
+J_HIDDEN const char *func_localname(const Proto *p, int n, int pc);
+
+#endif
