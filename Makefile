@@ -1,16 +1,33 @@
 # jolt: one plain GNU Makefile. Everything is built under build/. Quiet unless V=1.
+#
+#   make              build/bin/jolt
+#   make test         install deps, build jolt + asan (+ fuzz with clang), run tests/run.sh
+#   make bench        build jolt + noprof, run tests/bench/run.sh
+#   make demo         install deps, build, run examples/demo.lua with --stats
+#   make install      PREFIX=/usr/local DESTDIR=: bin/jolt and share/doc/jolt/
+#   make asan noprof stress fuzz     the variants, each in build/<variant>/
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fvisibility=hidden -MMD -MP
+WFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fvisibility=hidden -MMD -MP
 LDLIBS  += -lm -ldl
 B       := build
 Q       := $(if $(V),,@)
+PREFIX  ?= /usr/local
+FUZZ_CC ?= clang
 
 RT_SRC  := $(wildcard runtime/*.c)
 RT_OBJ  := $(RT_SRC:%.c=$(B)/%.o)
+DOCS    := README.md $(wildcard docs/*.md)
+
+# Variants: the same sources with extra flags, each built in its own directory.
+asan_CFLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+noprof_CFLAGS := -DJOLT_PROFILE=0
+stress_CFLAGS := -DJOLT_GC_STRESS
+fuzz_CFLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+VARIANTS      := asan noprof stress
 
 .DELETE_ON_ERROR:
-.PHONY: all clean
+.PHONY: all test bench demo install clean deps $(VARIANTS) fuzz
 all: $(B)/bin/jolt
 
 $(B)/bin/jolt: $(RT_OBJ)
@@ -21,9 +38,57 @@ $(B)/bin/jolt: $(RT_OBJ)
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  CC      $<";)
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(WFLAGS) -c -o $@ $<
+
+# One variant $(1): objects under build/$(1)/ and build/$(1)/bin/jolt.
+define variant
+$(1): $(B)/$(1)/bin/jolt
+$(B)/$(1)/bin/jolt: $(RT_SRC:%.c=$(B)/$(1)/%.o)
+	@mkdir -p $$(@D)
+	@$$(if $(V),,echo "  LD      $$@";)
+	$(Q)$(CC) $(CFLAGS) $($(1)_CFLAGS) -o $$@ $$^ $(LDLIBS)
+$(B)/$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	@$$(if $(V),,echo "  CC      $$< [$(1)]";)
+	$(Q)$(CC) $(CFLAGS) $(WFLAGS) $($(1)_CFLAGS) -c -o $$@ $$<
+-include $(RT_SRC:%.c=$(B)/$(1)/%.d)
+endef
+$(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
+
+# libFuzzer target: the runtime without runtime/jolt.c (it holds main()), always built by clang.
+FUZZ_OBJ := $(patsubst %.c,$(B)/fuzz/%.o,$(filter-out runtime/jolt.c,$(RT_SRC)) tests/fuzz/fuzz_parse.c)
+fuzz: $(B)/fuzz/fuzz_parse
+$(B)/fuzz/fuzz_parse: $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  LD      $@";)
+	$(Q)$(FUZZ_CC) $(subst fuzzer-no-link,fuzzer,$(fuzz_CFLAGS)) -o $@ $^ $(LDLIBS)
+$(B)/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC      $< [fuzz]";)
+	$(Q)$(FUZZ_CC) $(WFLAGS) $(fuzz_CFLAGS) -Iruntime -c -o $@ $<
+
+deps:
+	$(Q)sh tools/install-deps.sh
+
+# The fuzz target needs clang with libFuzzer; without it tests/run.sh reports a skip.
+HAVE_FUZZ_CC = $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo fuzz)
+test: deps
+	$(Q)$(MAKE) --no-print-directory all asan $(HAVE_FUZZ_CC)
+	$(Q)tests/run.sh
+
+bench: all noprof
+	$(Q)tests/bench/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(B)/bin/jolt --stats examples/demo.lua
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/jolt
+	install -m 755 $(B)/bin/jolt $(DESTDIR)$(PREFIX)/bin/jolt
+	install -m 644 $(DOCS) $(DESTDIR)$(PREFIX)/share/doc/jolt/
 
 clean:
 	rm -rf $(B)
 
--include $(RT_OBJ:.o=.d)
+-include $(RT_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

@@ -106,6 +106,9 @@ int  api_pcall(State *L, int nargs, int nresults, int msgh);   /* ST_OK or error
 /* Compile a chunk (text; binary chunks from string.dump when mode allows "b"); pushes the
  * function (its first upvalue set to the globals) or the error message. */
 int  api_load(State *L, const char *buf, size_t len, const char *chunkname, const char *mode);
+/* Load a file (NULL: stdin) as a chunk named "@fname" ("=stdin"), skipping a first '#' line;
+ * ST_ERRFILE with "cannot open <fname>: <reason>" when it cannot be read. */
+int  api_loadfile(State *L, const char *fname, const char *mode);
 _Noreturn void api_error(State *L);          /* throws the value on top */
 int  api_status(State *L);
 

@@ -38,6 +38,8 @@ typedef struct GCState {
   int genminor, genmajor;
   size_t estimate;
   uint64_t ncollections;        /* --stats */
+  struct UpVal **openuv;        /* open upvalues marked this cycle, re-marked at atomic */
+  size_t nopenuv, openuvcap;
 } GCState;
 
 struct State;
@@ -65,10 +67,23 @@ J_HIDDEN void gc_freeall(State *L);                 /* at state_close, runs fina
     gc_iswhite(gcvalue(v))) gc_barrierback_(L, (GCObj *)(p)); } while (0)
 #define gc_objbarrier(L, p, o) do { if (gc_isblack((GCObj *)(p)) && gc_iswhite((GCObj *)(o))) \
     gc_barrier_(L, (GCObj *)(p), (GCObj *)(o)); } while (0)
+#define gc_objbarrierback(L, p, o) do { if (gc_isblack((GCObj *)(p)) && gc_iswhite((GCObj *)(o))) \
+    gc_barrierback_(L, (GCObj *)(p)); } while (0)
 J_HIDDEN void gc_barrier_(State *L, GCObj *p, GCObj *v);   /* marks v (forward) */
 J_HIDDEN void gc_barrierback_(State *L, GCObj *p);          /* makes p gray again (tables) */
 /* setmetatable calls this: registers o for finalization if mt has __gc. */
 J_HIDDEN void gc_checkfinalizer(State *L, GCObj *o, Table *mt);
+/* Mark one object reachable during the mark phase (for modules that keep private references,
+ * e.g. prof_mark). */
+J_HIDDEN void gc_mark(State *L, GCObj *o);
+/* Set up the collector's parameters (state_new calls it before allocating objects). */
+J_HIDDEN void gc_init(State *L);
+/* Make a just-created object permanent (moved to fixedgc, never collected). */
+J_HIDDEN void gc_fix(State *L, GCObj *o);
+/* An object of the old white while sweeping is dead; interning may revive it (str.c). */
+#define gc_otherwhite(g)   ((g)->gc.currentwhite ^ GC_WHITES)
+#define gc_isdead(g, o)    ((o)->marked & gc_otherwhite(g) & GC_WHITES)
+#define gc_changewhite(o)  ((o)->marked ^= GC_WHITES)
 /* Freeing one object of any tag (used by sweep). */
 J_HIDDEN void gc_freeobj(State *L, GCObj *o);
 /* collectgarbage() options; returns what the option returns (see lib_base.c). */

@@ -33,6 +33,8 @@ typedef struct ProfSite {
 } ProfSite;
 
 typedef struct ProfFn {
+  struct ProfFn *next, *prev;   /* all live profiles, for --stats and the snapshot writer */
+  Proto *proto;
   uint64_t calls;         /* entries (calls, and OSR entries from loops) */
   uint64_t backedges;     /* loop iterations */
   uint64_t lastchange;    /* `calls` when a site record last changed: the stability point */
@@ -40,6 +42,13 @@ typedef struct ProfFn {
   uint32_t nsites;        /* == proto->ncode */
   ProfSite site[];
 } ProfFn;
+
+/* Process-wide profiling state, embedded in Global (all zero at start). */
+typedef struct ProfState {
+  ProfFn *fns;            /* list of live profiles, newest first */
+  uint64_t nprotos;       /* protos ever profiled */
+  uint64_t nfreed;
+} ProfState;
 
 /* Function id: a 64-bit hash of the chunk name and the function's bytecode, constants (by
  * value, strings by content), upvalue descriptors and nested functions' ids; not line numbers. */

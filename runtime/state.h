@@ -15,6 +15,7 @@
 #include "obj.h"
 #include "str.h"
 #include "gc.h"
+#include "prof.h"
 
 /* Thread / call status codes. */
 enum { ST_OK = 0, ST_YIELD, ST_ERRRUN, ST_ERRSYNTAX, ST_ERRMEM, ST_ERRERR, ST_ERRFILE };
@@ -47,6 +48,7 @@ typedef struct ErrJmp {
   struct ErrJmp *prev;
   jmp_buf b;
   volatile int status;
+  ptrdiff_t errfunc;             /* message handler (savestack offset) or 0 (call.c) */
 } ErrJmp;
 
 typedef void (*Hook)(State *L, int event, int line);
@@ -90,7 +92,7 @@ typedef struct Global {
   TValue nilvalue;               /* returned for absent keys */
   CFunction warnf;               /* warn() handler state lives in lib_base.c */
   int warnon;
-  struct Stats *stats;           /* --stats counters (prof.c) */
+  ProfState prof;                /* prof.c: live profiles and --stats counters (zeroed at start) */
 } Global;
 
 #define G(L) ((L)->g)

@@ -35,10 +35,21 @@ J_HIDDEN size_t tab_memsize(const Table *t);
 /* Metamethod cache: invalidated on every write of a "__" key; tab.c calls it. */
 #define tab_invalidate_mm(t) ((t)->nomm = 0)
 
+/* Hash part entries, for tab.c and the collector only. An entry whose key is nil is free;
+ * an entry with a nil value is a removed field whose key stays for next(). The collector turns
+ * the key of such an entry into a dead key (tag TAG_DEADKEY, pointer kept for next()'s
+ * comparisons) when the key object dies. */
+#define TAG_DEADKEY TAG_RES7
+struct Node {
+  TValue val;
+  TValue key;
+};
+
 /* Shapes (shape.c). */
 J_HIDDEN void shape_init(State *L);
 J_HIDDEN int shape_lookup(const Shape *s, const Str *key);   /* slot index, or -1 */
 J_HIDDEN Shape *shape_add(State *L, Shape *s, Str *key);     /* the child adding key */
 J_HIDDEN void shape_free(State *L, Shape *s);                /* gc: drop from transitions */
+J_HIDDEN void shape_freeall(State *L);                       /* gc_freeall: the transition table */
 
 #endif

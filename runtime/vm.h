@@ -19,11 +19,36 @@ J_HIDDEN void vm_arith(State *L, int op, const TValue *a, const TValue *b, TValu
 J_HIDDEN void vm_len(State *L, const TValue *v, TValue *out);
 J_HIDDEN void vm_concat(State *L, int n);          /* the n values below L->top, result replaces them */
 J_HIDDEN int vm_tostring(State *L, TValue *v);     /* number -> string in place; 0 if not convertible */
+/* a < b and a <= b for two numbers of any subtypes, exact as 5.4 (no rounding of integers). */
+J_HIDDEN int vm_ltnum(const TValue *a, const TValue *b);
+J_HIDDEN int vm_lenum(const TValue *a, const TValue *b);
+
+/* Debug hooks. lib_debug.c sets L->hook, L->hookmask (HOOK_MASK* bits), L->basehookcount and
+ * L->hookcount = basehookcount. The interpreter checks L->hookmask on function entry and after
+ * every call returns; while it is non-zero it dispatches through a table that runs the line and
+ * count hooks before each instruction, so an unhooked program pays nothing per instruction.
+ * Call and return hooks run from call.c (call_hook). The hook gets (event, line or -1). */
+enum { HOOK_CALL, HOOK_RET, HOOK_LINE, HOOK_COUNT, HOOK_TAILCALL };
+#define HOOK_MASKCALL  (1 << HOOK_CALL)
+#define HOOK_MASKRET   (1 << HOOK_RET)
+#define HOOK_MASKLINE  (1 << HOOK_LINE)
+#define HOOK_MASKCOUNT (1 << HOOK_COUNT)
 
 /* Metamethods (meta.c). */
 J_HIDDEN void meta_init(State *L);                 /* interns the "__x" names */
 J_HIDDEN const TValue *meta_get(State *L, const TValue *o, int event);  /* nil-tag if none */
 J_HIDDEN const TValue *meta_gettab(State *L, Table *mt, int event);     /* uses/updates nomm */
 J_HIDDEN const char *meta_typename(State *L, const TValue *o);          /* honours __name */
+/* Errors worded as lua5.4's, with the variable's name when the value is a register or upvalue
+ * of the running Lua function: "attempt to <op> a <type> value (local 'x')". */
+_Noreturn J_HIDDEN void meta_typeerror(State *L, const TValue *o, const char *op);
+_Noreturn J_HIDDEN void meta_callerror(State *L, const TValue *o);
+/* a .. b through __concat (either operand's), result stored into a (a stack slot). */
+J_HIDDEN void meta_concat(State *L, TValue *a, TValue *b);
+/* Symbolic execution of p's bytecode: what the instruction at pc calls ("global", "method",
+ * "metamethod", ...) with *name set, or NULL. */
+J_HIDDEN const char *meta_funcnamefromcode(State *L, const Proto *p, int pc, const char **name);
+/* What register reg holds at pc ("local", "global", "field", "upvalue", "constant", "method"). */
+J_HIDDEN const char *meta_objname(const Proto *p, int pc, int reg, const char **name);
 
 #endif

@@ -1,0 +1,481 @@
+/* jolt.c: the command-line interpreter, compatible with lua5.4's:
+ *   jolt [options] [script [args]]
+ * plus jolt's own options (-j, --stats, --dump-bytecode). Errors are reported on stderr as
+ * "jolt: message" (with a traceback for runtime errors) and make the exit status 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "api.h"
+#include "bc.h"
+#include "prof.h"
+
+#define PROGNAME "jolt"
+#define VERSION  "jolt 0.1 (Lua 5.4 compatible)"
+#define PROMPT1  "> "
+#define PROMPT2  ">> "
+#define MAXLINE  512
+
+/* Options seen on the command line. */
+typedef struct Opts {
+  int has_e, has_i, has_v, has_E, has_W;
+  int stats, dump;
+  const char *jit;     /* -j setting, NULL if not given */
+  int script;          /* argv index of the script, or 0 */
+  int argc;
+  char **argv;
+} Opts;
+
+static const char *progname = PROGNAME;
+
+static void message(const char *msg)
+{
+  if (progname)
+    fprintf(stderr, "%s: ", progname);
+  fprintf(stderr, "%s\n", msg);
+  fflush(stderr);
+}
+
+static void usage(const char *badopt)
+{
+  if (badopt[1] == 'e' || badopt[1] == 'l' || badopt[1] == 'j')
+    fprintf(stderr, "%s: '%s' needs argument\n", PROGNAME, badopt);
+  else
+    fprintf(stderr, "%s: unrecognized option '%s'\n", PROGNAME, badopt);
+  fprintf(stderr,
+    "usage: %s [options] [script [args]]\n"
+    "Available options are:\n"
+    "  -e stat   execute string 'stat'\n"
+    "  -i        enter interactive mode after executing 'script'\n"
+    "  -l mod    require library 'mod' into global 'mod'\n"
+    "  -l g=mod  require library 'mod' into global 'g'\n"
+    "  -v        show version information\n"
+    "  -E        ignore environment variables\n"
+    "  -W        turn warnings on\n"
+    "  -j mode   JIT mode (off, on)\n"
+    "  --stats   print runtime counters to stderr at exit\n"
+    "  --dump-bytecode  print the script's bytecode instead of running it\n"
+    "  --        stop handling options\n"
+    "  -         stop handling options and execute stdin\n", PROGNAME);
+  fflush(stderr);
+}
+
+/* Print the error message at top (if any) and pop it; returns status. */
+static int report(State *L, int status)
+{
+  if (status != ST_OK) {
+    const char *msg = api_tostring(L, -1);
+    message(msg ? msg : "(error object is not a string)");
+    api_pop(L, 1);
+  }
+  return status;
+}
+
+/* Message handler: a string gets a traceback; other values their __tostring or a note. */
+static int msghandler(State *L)
+{
+  const char *msg = api_tostring(L, 1);
+  if (!msg) {
+    if (api_callmeta(L, 1, "__tostring") && api_type(L, -1) == BT_STRING)
+      return 1;
+    msg = api_pushfstring(L, "(error object is a %s value)", api_typename(L, api_type(L, 1)));
+  }
+  api_traceback(L, L, msg, 1);
+  return 1;
+}
+
+/* Call the function below narg arguments with the message handler. */
+static int docall(State *L, int narg, int nres)
+{
+  int base = api_gettop(L) - narg;
+  api_pushcfunction(L, msghandler, "msghandler");
+  api_insert(L, base);
+  int status = api_pcall(L, narg, nres, base);
+  api_remove(L, base);
+  return status;
+}
+
+static int dochunk(State *L, int status)
+{
+  if (status == ST_OK)
+    status = docall(L, 0, 0);
+  return report(L, status);
+}
+
+static int dostring(State *L, const char *s, const char *name)
+{
+  return dochunk(L, api_load(L, s, strlen(s), name, NULL));
+}
+
+static int dofile(State *L, const char *fname)
+{
+  return dochunk(L, api_loadfile(L, fname, NULL));
+}
+
+/* -l [g=]mod: global g (or mod) = require(mod). */
+static int dolibrary(State *L, const char *spec)
+{
+  const char *eq = strchr(spec, '=');
+  const char *mod = eq ? eq + 1 : spec;
+  api_getglobal(L, "require");
+  api_pushstring(L, mod);
+  int status = docall(L, 1, 1);
+  if (status == ST_OK) {
+    if (eq) {
+      api_pushlstring(L, spec, (size_t)(eq - spec));
+      api_insert(L, -2);
+      api_pushglobaltable(L);
+      api_insert(L, -3);
+      api_settable(L, -3);
+      api_pop(L, 1);
+    } else {
+      api_setglobal(L, mod);
+    }
+  }
+  return report(L, status);
+}
+
+/* Scan the options; returns 0 on a bad one (after printing the usage). */
+static int collectargs(Opts *o)
+{
+  char **argv = o->argv;
+  int i;
+  for (i = 1; i < o->argc; i++) {
+    const char *a = argv[i];
+    if (a[0] != '-')
+      break;   /* the script */
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (strcmp(a, "-") == 0)
+      break;
+    if (strcmp(a, "--stats") == 0) {
+      o->stats = 1;
+      continue;
+    }
+    if (strcmp(a, "--dump-bytecode") == 0) {
+      o->dump = 1;
+      continue;
+    }
+    switch (a[1]) {
+    case 'E':
+    case 'W':
+    case 'i':
+    case 'v':
+      if (a[2] != '\0') {
+        usage(a);
+        return 0;
+      }
+      if (a[1] == 'E')
+        o->has_E = 1;
+      else if (a[1] == 'W')
+        o->has_W = 1;
+      else if (a[1] == 'i')
+        o->has_i = o->has_v = 1;   /* -i implies -v */
+      else
+        o->has_v = 1;
+      break;
+    case 'e':
+    case 'l':
+    case 'j':
+      if (a[1] == 'e')
+        o->has_e = 1;
+      if (a[2] == '\0') {
+        i++;
+        if (i >= o->argc || argv[i][0] == '-') {
+          usage(a);
+          return 0;
+        }
+      }
+      if (a[1] == 'j') {
+        const char *mode = a[2] ? a + 2 : argv[i];
+        if (strcmp(mode, "off") != 0 && strcmp(mode, "on") != 0) {
+          fprintf(stderr, "%s: unknown JIT mode '%s' (use off or on)\n", PROGNAME, mode);
+          return 0;
+        }
+        o->jit = mode;
+      }
+      break;
+    default:
+      usage(a);
+      return 0;
+    }
+  }
+  o->script = i < o->argc ? i : 0;
+  return 1;
+}
+
+/* Run -e, -l and -W in command-line order; stops at the first failure. */
+static int runargs(State *L, Opts *o)
+{
+  int end = o->script ? o->script : o->argc;
+  for (int i = 1; i < end; i++) {
+    const char *a = o->argv[i];
+    if (a[0] != '-' || strcmp(a, "--") == 0 || strcmp(a, "-") == 0)
+      break;
+    switch (a[1]) {
+    case 'e':
+    case 'l': {
+      const char *extra = a[2] ? a + 2 : o->argv[++i];
+      int st = a[1] == 'e' ? dostring(L, extra, "=(command line)") : dolibrary(L, extra);
+      if (st != ST_OK)
+        return 0;
+      break;
+    }
+    case 'j':
+      if (!a[2])
+        i++;
+      break;
+    case 'W':
+      G(L)->warnon = 1;
+      break;
+    default:
+      break;
+    }
+  }
+  return 1;
+}
+
+static void createargtable(State *L, Opts *o)
+{
+  int script = o->script ? o->script : o->argc;
+  if (script == o->argc)
+    script = 0;
+  api_createtable(L, o->argc - (script + 1) > 0 ? o->argc - (script + 1) : 0, script + 1);
+  for (int i = 0; i < o->argc; i++) {
+    api_pushstring(L, o->argv[i]);
+    api_rawseti(L, -2, i - script);
+  }
+  api_setglobal(L, "arg");
+}
+
+static int handle_luainit(State *L)
+{
+  const char *name = "=LUA_INIT_5_4";
+  const char *init = getenv(name + 1);
+  if (!init) {
+    name = "=LUA_INIT";
+    init = getenv(name + 1);
+  }
+  if (!init)
+    return ST_OK;
+  if (init[0] == '@')
+    return dofile(L, init + 1);
+  return dostring(L, init, name);
+}
+
+/* The script with its arguments (arg[1..n]) as the chunk's varargs. */
+static int handle_script(State *L, Opts *o)
+{
+  const char *fname = o->argv[o->script];
+  if (strcmp(fname, "-") == 0 && strcmp(o->argv[o->script - 1], "--") != 0)
+    fname = NULL;   /* stdin */
+  int status = api_loadfile(L, fname, NULL);
+  if (status == ST_OK) {
+    int n = o->argc - o->script - 1;
+    api_checkstackmsg(L, n + 3, "too many arguments to script");
+    for (int i = 1; i <= n; i++)
+      api_pushstring(L, o->argv[o->script + i]);
+    status = docall(L, n, MULTRET);
+  }
+  return report(L, status);
+}
+
+static int dump_script(State *L, Opts *o)
+{
+  const char *fname = o->script ? o->argv[o->script] : NULL;
+  if (fname && strcmp(fname, "-") == 0)
+    fname = NULL;
+  int status = api_loadfile(L, fname, NULL);
+  if (status == ST_OK) {
+    bc_dump(stdout, lfnvalue(api_index2val(L, -1))->p, 1);
+    api_pop(L, 1);
+  }
+  return report(L, status);
+}
+
+/* -- The REPL ------------------------------------------------------------------------------ */
+
+/* Read one line (without its newline) onto the stack; 0 at end of input. */
+static int pushline(State *L, int firstline)
+{
+  char buf[MAXLINE];
+  fputs(firstline ? PROMPT1 : PROMPT2, stdout);
+  fflush(stdout);
+  ApiBuf b;
+  api_buf_init(L, &b);
+  int any = 0;
+  while (fgets(buf, sizeof buf, stdin)) {
+    size_t l = strlen(buf);
+    any = 1;
+    int done = l > 0 && buf[l - 1] == '\n';
+    if (done)
+      l--;
+    api_buf_addlstring(&b, buf, l);
+    if (done)
+      break;
+  }
+  api_buf_pushresult(&b);
+  if (!any) {
+    api_pop(L, 1);
+    return 0;
+  }
+  const char *s = api_tostring(L, -1);
+  if (firstline && s[0] == '=') {   /* "=expr" means "return expr", as in older versions */
+    api_pushfstring(L, "return %s", s + 1);
+    api_remove(L, -2);
+  }
+  return 1;
+}
+
+/* Try the line as "return <line>"; leaves the function or nothing. */
+static int addreturn(State *L)
+{
+  const char *line = api_tostring(L, -1);
+  const char *retline = api_pushfstring(L, "return %s;", line);
+  int status = api_load(L, retline, strlen(retline), "=stdin", NULL);
+  if (status == ST_OK)
+    api_remove(L, -2);   /* the "return" line */
+  else
+    api_pop(L, 2);
+  return status;
+}
+
+static int incomplete(State *L, int status)
+{
+  if (status != ST_ERRSYNTAX)
+    return 0;
+  size_t l;
+  const char *msg = api_tolstring(L, -1, &l);
+  return l >= 5 && strcmp(msg + l - 5, "<eof>") == 0;
+}
+
+/* Statements spanning lines: add lines while the chunk is incomplete. */
+static int multiline(State *L)
+{
+  for (;;) {
+    size_t len;
+    const char *line = api_tolstring(L, 1, &len);
+    int status = api_load(L, line, len, "=stdin", NULL);
+    if (!incomplete(L, status) || !pushline(L, 0))
+      return status;
+    api_remove(L, -2);   /* the error message */
+    api_pushstring(L, "\n");
+    api_insert(L, -2);
+    api_concat(L, 3);
+  }
+}
+
+/* Reads a chunk: leaves its function (or an error message) at the top, the line below it. */
+static int loadline(State *L)
+{
+  api_settop(L, 0);
+  if (!pushline(L, 1))
+    return -1;
+  int status = addreturn(L);
+  if (status != ST_OK)
+    status = multiline(L);
+  api_remove(L, 1);
+  return status;
+}
+
+static void printresults(State *L)
+{
+  int n = api_gettop(L);
+  if (n > 0) {
+    api_checkstackmsg(L, API_MINSTACK, "too many results to print");
+    api_getglobal(L, "print");
+    api_insert(L, 1);
+    if (api_pcall(L, n, 0, 0) != ST_OK)
+      message(api_pushfstring(L, "error calling 'print' (%s)", api_tostring(L, -1)));
+  }
+}
+
+static void dorepl(State *L)
+{
+  const char *old = progname;
+  int status;
+  progname = NULL;
+  while ((status = loadline(L)) != -1) {
+    if (status == ST_OK)
+      status = docall(L, 0, MULTRET);
+    if (status == ST_OK)
+      printresults(L);
+    else
+      report(L, status);
+  }
+  api_settop(L, 0);
+  fputs("\n", stdout);
+  fflush(stdout);
+  progname = old;
+}
+
+/* -- main ---------------------------------------------------------------------------------- */
+
+/* Everything runs inside this C function, called protected, as lua5.4's pmain. */
+static int pmain(State *L)
+{
+  Opts *o = api_touserdata(L, 1);
+  api_settop(L, 0);
+  if (o->has_v) {
+    fputs(VERSION "\n", stdout);
+    fflush(stdout);
+  }
+  if (o->has_E) {
+    api_pushboolean(L, 1);
+    api_setfield(L, API_REGISTRYINDEX, "LUA_NOENV");
+  }
+  lib_openall(L);
+  createargtable(L, o);
+  api_pushstring(L, o->jit ? o->jit : "on");
+  api_setglobal(L, "jit_mode");
+  if (o->dump) {
+    api_pushboolean(L, dump_script(L, o) == ST_OK);
+    return 1;
+  }
+  if (!o->has_E && handle_luainit(L) != ST_OK)
+    return 0;
+  if (!runargs(L, o))
+    return 0;
+  if (o->script && handle_script(L, o) != ST_OK)
+    return 0;
+  if (o->has_i) {
+    dorepl(L);
+  } else if (!o->script && !o->has_e && !o->has_v) {
+    if (isatty(0)) {
+      fputs(VERSION "\n", stdout);
+      dorepl(L);
+    } else if (dofile(L, NULL) != ST_OK) {
+      return 0;
+    }
+  }
+  api_pushboolean(L, 1);
+  return 1;
+}
+
+int main(int argc, char **argv)
+{
+  Opts o;
+  memset(&o, 0, sizeof o);
+  o.argc = argc;
+  o.argv = argv;
+  if (!collectargs(&o))
+    return EXIT_FAILURE;
+  State *L = state_new();
+  if (!L) {
+    message("cannot create state: not enough memory");
+    return EXIT_FAILURE;
+  }
+  api_pushcfunction(L, pmain, "pmain");
+  api_pushlightuserdata(L, &o);
+  int status = api_pcall(L, 1, 1, 0);
+  int ok = status == ST_OK && api_toboolean(L, -1);
+  report(L, status);
+  if (o.stats)
+    prof_report(L, stderr);
+  state_close(L);
+  fflush(stdout);
+  return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,3 @@
+-- bad: error (too large|not enough memory)
+local s = string.rep("x", 2^40)
+print(#s)

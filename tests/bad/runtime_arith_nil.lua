@@ -1,0 +1,3 @@
+-- bad: traceback
+local t = {}
+print(t.count + 1)

@@ -1,0 +1,2 @@
+-- bad: traceback
+print(string.rep())

@@ -1,0 +1,2 @@
+-- bad: traceback
+undefined_function(1, 2)

@@ -1,0 +1,3 @@
+-- bad: traceback
+local x = {}
+print("a" .. x)

@@ -1,0 +1,2 @@
+-- bad: traceback
+error({code = 1})

@@ -1,0 +1,3 @@
+-- bad: traceback
+local co = coroutine.wrap(function() error("inside") end)
+co()

@@ -1,0 +1,3 @@
+-- bad: traceback
+local cfg
+print(cfg.name)

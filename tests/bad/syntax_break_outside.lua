@@ -1,0 +1,3 @@
+-- bad: same
+local x = 1
+break

@@ -1,0 +1,3 @@
+-- bad: same
+local x <const> = 1
+x = 2

@@ -1,0 +1,2 @@
+-- bad: same
+local t = { 1, 2,

@@ -1,0 +1,3 @@
+-- bad: same
+local t = {}
+t.x 5

@@ -1,0 +1,4 @@
+-- bad: same
+do
+  goto nowhere
+end

@@ -1,0 +1,2 @@
+-- bad: same
+local s = "\xZZ"

@@ -1,0 +1,2 @@
+-- bad: same
+local s = "a\q"

@@ -1,0 +1,5 @@
+-- bad: same
+goto l
+local x = 1
+::l::
+print(x)

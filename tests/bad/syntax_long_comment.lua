@@ -1,0 +1,3 @@
+-- bad: same
+--[[ never closed
+print(1)

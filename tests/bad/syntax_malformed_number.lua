@@ -1,0 +1,2 @@
+-- bad: same
+local n = 3x4

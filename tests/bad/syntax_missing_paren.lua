@@ -1,0 +1,2 @@
+-- bad: same
+print((1 + 2)

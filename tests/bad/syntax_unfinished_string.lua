@@ -1,0 +1,2 @@
+-- bad: same
+print("abc)

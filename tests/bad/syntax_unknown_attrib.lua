@@ -1,0 +1,2 @@
+-- bad: same
+local x <frozen> = 1

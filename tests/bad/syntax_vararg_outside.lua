@@ -1,0 +1,2 @@
+-- bad: same
+local function f() return ... end

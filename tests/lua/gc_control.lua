@@ -1,0 +1,27 @@
+-- collectgarbage options and their results
+print(collectgarbage("isrunning"))
+collectgarbage("stop")
+print(collectgarbage("isrunning"))
+local t = {} for i = 1, 10000 do t[i] = {i} end
+collectgarbage("restart")
+print(collectgarbage("isrunning"))
+print(math.type(collectgarbage("count")), collectgarbage("count") > 0)
+print(collectgarbage("incremental"))
+print(collectgarbage("generational"))
+print(collectgarbage("incremental"))
+print(collectgarbage("incremental", 200, 100, 13))
+print(collectgarbage("setpause", 150))
+print(collectgarbage("setpause", 200))
+print(collectgarbage("setstepmul", 300))
+print(collectgarbage("setstepmul", 100))
+print(collectgarbage())
+print(collectgarbage("collect"))
+t = nil
+local before = collectgarbage("count")
+collectgarbage()
+print("freed", collectgarbage("count") < before)
+local steps = 0
+repeat steps = steps + 1 until collectgarbage("step")
+print("step finished a cycle", steps > 0)
+print(collectgarbage("step", 100000))
+print(pcall(collectgarbage, "bogus"))

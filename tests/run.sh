@@ -1,0 +1,289 @@
+#!/bin/bash
+# run.sh: jolt's test runner. Runs every test group and prints TAP 13, ending with one line
+# "N passed, N failed, N skipped"; exits 1 if anything failed. How it works: docs/testing.md.
+#
+#   tests/run.sh [group...]     groups: lua gen bad asan fuzz cli (default: all, in that order)
+#
+# Environment (defaults in brackets):
+#   JOLT       binary under test [build/bin/jolt]      LUA   reference [/usr/bin/lua5.4]
+#   JOLT_ASAN  sanitizer build [build/asan/bin/jolt]   FUZZ  libFuzzer target [build/fuzz/fuzz_parse]
+#   TIMEOUT    seconds per program [30]                SEED  generator seed [1]
+#   GEN_COUNT  generated programs [300]                FUZZ_TIME  seconds of fuzzing [20]
+#   VERBOSE=1  print the whole difference of a failed test, not only its head
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+JOLT=${JOLT:-build/bin/jolt}
+LUA=${LUA:-/usr/bin/lua5.4}
+JOLT_ASAN=${JOLT_ASAN:-build/asan/bin/jolt}
+FUZZ=${FUZZ:-build/fuzz/fuzz_parse}
+TIMEOUT=${TIMEOUT:-30}
+SEED=${SEED:-1}
+GEN_COUNT=${GEN_COUNT:-300}
+GEN_BATCH=50
+FUZZ_TIME=${FUZZ_TIME:-20}
+WORK=build/test
+mkdir -p "$WORK"
+
+groups=("$@")
+[ ${#groups[@]} -eq 0 ] && groups=(lua gen bad asan fuzz cli)
+
+npass=0 nfail=0 nskip=0 ntest=0
+
+# -- TAP output ------------------------------------------------------------------------------
+
+pass() { ntest=$((ntest + 1)); npass=$((npass + 1)); echo "ok $ntest $1"; }
+fail() { ntest=$((ntest + 1)); nfail=$((nfail + 1)); echo "not ok $ntest $1"; }
+skip() { ntest=$((ntest + 1)); nskip=$((nskip + 1)); echo "ok $ntest $1 # SKIP $2"; }
+# Diagnostics: each line of stdin as a TAP comment, at most 30 lines unless VERBOSE.
+diag() {
+	if [ -n "${VERBOSE:-}" ]; then sed 's/^/# /'; else head -n 30 | sed 's/^/# /'; fi
+}
+
+# -- Running programs ------------------------------------------------------------------------
+
+# Addresses and the program name are the only things allowed to differ between the two. An
+# address has at least 6 hex digits, so short hex text ("0x1F", "%a" output) is still compared.
+mask() {
+	sed -E 's/0x[0-9a-f]{6,}/ADDR/g; s#^([^ :]*/)?(jolt|lua5\.4):#PROG:#'
+}
+
+# Sanitizer runtimes warn about stack switching (coroutines run on their own C stacks).
+unasan() {
+	grep -Ev '^==[0-9]+==WARNING: ASan (doesn.t fully support|is ignoring requested)|^False positive error reports may follow|^For details see https://github.com/google/sanitizers/issues/189'
+}
+
+# why RC: a word on how a program ended, for diagnostics.
+why() {
+	case $1 in
+	124) echo "timed out after ${TIMEOUT}s" ;;
+	13[0-9] | 1[4-9][0-9]) echo "killed by signal $(($1 - 128))" ;;
+	*) echo "exit status $1" ;;
+	esac
+}
+
+# transcript BIN FILE [T]: run FILE under BIN with a timeout of T seconds (and the address-space
+# limit $LIMIT KiB if set); print its masked stdout, stderr and exit status. The status is also left in $rc, stdout and stderr in $WORK/out and $WORK/err.
+LIMIT=""
+transcript() {
+	local t=${3:-$TIMEOUT}
+	(
+		[ -n "$LIMIT" ] && ulimit -v "$LIMIT"
+		exec timeout -k 2 "$t" "$1" "$2"
+	) >"$WORK/out" 2>"$WORK/err" </dev/null
+	rc=$?
+	mask <"$WORK/out"
+	echo "--- stderr"
+	unasan <"$WORK/err" | mask
+	echo "--- exit $rc"
+}
+
+# expect_differ FILE: the reason given by "-- expect-differ: reason" in its first 5 lines.
+expect_differ() {
+	head -n 5 "$1" | sed -n 's/^-- expect-differ: *//p' | head -n 1
+}
+
+# compare NAME BIN FILE [T]: run FILE under BIN and under lua5.4 (or against FILE's .expected
+# transcript when it declares expect-differ) and report one TAP line.
+compare() {
+	local name=$1 bin=$2 file=$3 t=${4:-$TIMEOUT} reason expected
+	reason=$(expect_differ "$file")
+	if [ -n "$reason" ]; then
+		expected=${file%.lua}.expected
+		if [ ! -f "$expected" ]; then
+			fail "$name"
+			echo "$file declares expect-differ but $expected is missing" | diag
+			return
+		fi
+		cp "$expected" "$WORK/ref.t"
+	else
+		transcript "$LUA" "$file" "$t" >"$WORK/ref.t"
+	fi
+	transcript "$bin" "$file" "$t" >"$WORK/got.t"
+	if diff -u "$WORK/ref.t" "$WORK/got.t" >"$WORK/diff"; then
+		pass "$name"
+	else
+		fail "$name"
+		{
+			echo "$file: $(why $rc)"
+			[ -s "$WORK/err" ] && { echo "jolt's stderr begins:"; head -n 5 "$WORK/err"; }
+			echo "differences (- expected, + jolt):"
+			tail -n +3 "$WORK/diff"
+		} | diag
+	fi
+}
+
+# -- Groups ----------------------------------------------------------------------------------
+
+LUA_TESTS=(tests/lua/*.lua)
+[ -e "${LUA_TESTS[0]}" ] || LUA_TESTS=()
+BAD_TESTS=(tests/bad/*.lua)
+[ -e "${BAD_TESTS[0]}" ] || BAD_TESTS=()
+CLI_TESTS=(tests/cli/*.sh)
+[ -e "${CLI_TESTS[0]}" ] || CLI_TESTS=()
+GEN_BATCHES=$(((GEN_COUNT + GEN_BATCH - 1) / GEN_BATCH))
+
+count() {
+	case $1 in
+	lua | asan) echo ${#LUA_TESTS[@]} ;;
+	gen) echo "$GEN_BATCHES" ;;
+	bad) echo ${#BAD_TESTS[@]} ;;
+	fuzz) echo 1 ;;
+	cli) echo ${#CLI_TESTS[@]} ;;
+	*) echo "run.sh: unknown group '$1'" >&2; exit 2 ;;
+	esac
+}
+
+# 1. Each tests/lua program under jolt and lua5.4: same output, errors and status.
+group_lua() {
+	local f
+	for f in "${LUA_TESTS[@]}"; do compare "lua/$(basename "$f" .lua)" "$JOLT" "$f"; done
+}
+
+# 2. Random programs from tests/gen/gen.lua, compared in batches.
+group_gen() {
+	local dir="$WORK/gen" b i first last bad
+	rm -rf "$dir" && mkdir -p "$dir"
+	if ! "$LUA" tests/gen/gen.lua "$SEED" "$GEN_COUNT" "$dir" 2>"$WORK/err"; then
+		for ((b = 1; b <= GEN_BATCHES; b++)); do fail "gen/batch$b"; done
+		diag <"$WORK/err"
+		return
+	fi
+	for ((b = 0; b < GEN_BATCHES; b++)); do
+		first=$((b * GEN_BATCH)) last=$(((b + 1) * GEN_BATCH - 1)) bad=""
+		[ $last -ge "$GEN_COUNT" ] && last=$((GEN_COUNT - 1))
+		for ((i = first; i <= last; i++)); do
+			f=$(printf '%s/gen%04d.lua' "$dir" $i)
+			transcript "$LUA" "$f" >"$WORK/ref.t"
+			transcript "$JOLT" "$f" >"$WORK/got.t"
+			if ! diff -u "$WORK/ref.t" "$WORK/got.t" >"$WORK/diff"; then
+				[ -z "$bad" ] && cp "$WORK/diff" "$WORK/gen.diff"
+				bad="$bad $f"
+			fi
+		done
+		if [ -z "$bad" ]; then
+			pass "gen/batch$((b + 1)) programs $first-$last seed $SEED"
+		else
+			fail "gen/batch$((b + 1)) programs $first-$last seed $SEED"
+			{
+				echo "differ:$bad"
+				echo "reproduce: $LUA tests/gen/gen.lua $SEED $GEN_COUNT $dir (SEED=$SEED tests/run.sh gen)"
+				tail -n +3 "$WORK/gen.diff"
+			} | diag
+		fi
+	done
+}
+
+# bad_check FILE: one tests/bad case; its "-- bad: KIND [ERE]" line says what must happen:
+#   same        stdout, stderr and status equal to lua5.4's (syntax errors)
+#   traceback   exit 1, first stderr line equal to lua5.4's, then "stack traceback:"
+#   error ERE   exit 1 (not a crash or a timeout), first stderr line matches ERE
+# "-- ulimit-v: KiB" runs both under that address-space limit.
+bad_check() {
+	local f=$1 name kind ere msg
+	name="bad/$(basename "$f" .lua)"
+	kind=$(sed -n 's/^-- bad: *\([a-z]*\).*/\1/p' "$f" | head -n 1)
+	ere=$(sed -n 's/^-- bad: *error *//p' "$f" | head -n 1)
+	LIMIT=$(sed -n 's/^-- ulimit-v: *//p' "$f" | head -n 1)
+	case $kind in
+	same)
+		transcript "$LUA" "$f" >"$WORK/ref.t"
+		transcript "$JOLT" "$f" >"$WORK/got.t"
+		if diff -u "$WORK/ref.t" "$WORK/got.t" >"$WORK/diff"; then pass "$name"; return; fi
+		msg=$(tail -n +3 "$WORK/diff")
+		;;
+	traceback)
+		transcript "$LUA" "$f" >/dev/null
+		mask <"$WORK/err" | head -n 1 >"$WORK/ref1"
+		transcript "$JOLT" "$f" >/dev/null
+		mask <"$WORK/err" | head -n 1 >"$WORK/got1"
+		if [ $rc -ne 1 ]; then
+			msg="$(why $rc), expected exit status 1"
+		elif ! cmp -s "$WORK/ref1" "$WORK/got1"; then
+			msg="message '$(cat "$WORK/got1")', expected '$(cat "$WORK/ref1")'"
+		elif [ "$(sed -n 2p "$WORK/err")" != "stack traceback:" ]; then
+			msg="no 'stack traceback:' after the message"
+		else
+			pass "$name"; return
+		fi
+		;;
+	error)
+		transcript "$JOLT" "$f" >/dev/null
+		if [ $rc -ne 1 ]; then
+			msg="$(why $rc), expected exit status 1"
+		elif ! head -n 1 "$WORK/err" | grep -Eq -- "$ere"; then
+			msg="message '$(head -n 1 "$WORK/err")' does not match /$ere/"
+		else
+			pass "$name"; return
+		fi
+		;;
+	*)
+		msg="$f has no valid '-- bad: same|traceback|error ERE' line"
+		;;
+	esac
+	fail "$name"
+	echo "$msg" | diag
+}
+
+# 3. Bad input: syntax errors, runtime errors, resource exhaustion.
+group_bad() {
+	local f
+	for f in "${BAD_TESTS[@]}"; do bad_check "$f"; LIMIT=""; done
+}
+
+# 4a. The tests/lua corpus under the sanitizer build.
+group_asan() {
+	local f name
+	for f in "${LUA_TESTS[@]}"; do
+		name="asan/$(basename "$f" .lua)"
+		if [ ! -x "$JOLT_ASAN" ]; then skip "$name" "$JOLT_ASAN not built (make asan)"; continue; fi
+		compare "$name" "$JOLT_ASAN" "$f" $((TIMEOUT * 4))
+	done
+}
+
+# 4b. libFuzzer on the parser for FUZZ_TIME seconds, seeded with tests/lua.
+group_fuzz() {
+	local corpus="$WORK/fuzz-corpus" art="$WORK/fuzz-artifacts/"
+	if [ ! -x "$FUZZ" ]; then
+		if command -v clang >/dev/null 2>&1; then skip fuzz/parse "$FUZZ not built (make fuzz)"
+		else skip fuzz/parse "clang with libFuzzer is not installed"; fi
+		return
+	fi
+	rm -rf "$corpus" "$art" && mkdir -p "$corpus" "$art"
+	[ ${#LUA_TESTS[@]} -gt 0 ] && cp "${LUA_TESTS[@]}" "$corpus/"
+	if timeout -k 5 $((FUZZ_TIME + 60)) "$FUZZ" -max_total_time="$FUZZ_TIME" -timeout=10 \
+		-rss_limit_mb=2048 -max_len=8192 -artifact_prefix="$art" "$corpus" \
+		>"$WORK/fuzz.log" 2>&1; then
+		pass "fuzz/parse $FUZZ_TIME s"
+	else
+		fail "fuzz/parse $FUZZ_TIME s"
+		{ echo "artifacts: $(ls "$art")"; grep -E 'ERROR|SUMMARY|#0 |#1 |#2 |#3 ' "$WORK/fuzz.log";
+		  echo "log: $WORK/fuzz.log"; } | diag
+	fi
+}
+
+# 5. CLI tests: each script gets JOLT; exit 0 pass, 4 skip (last line says why), else fail.
+group_cli() {
+	local f name r
+	for f in "${CLI_TESTS[@]}"; do
+		name="cli/$(basename "$f" .sh)"
+		JOLT="$JOLT" timeout -k 2 "$TIMEOUT" bash "$f" >"$WORK/out" 2>&1 </dev/null
+		r=$?
+		case $r in
+		0) pass "$name" ;;
+		4) skip "$name" "$(tail -n 1 "$WORK/out")" ;;
+		*) fail "$name"; { echo "$(why $r)"; cat "$WORK/out"; } | diag ;;
+		esac
+	done
+}
+
+# -- Main ------------------------------------------------------------------------------------
+
+total=0
+for g in "${groups[@]}"; do total=$((total + $(count "$g"))); done
+echo "TAP version 13"
+echo "1..$total"
+if [ ! -x "$JOLT" ]; then echo "# warning: $JOLT is not built: its tests fail (make)"; fi
+for g in "${groups[@]}"; do "group_$g"; done
+echo "$npass passed, $nfail failed, $nskip skipped"
+[ $nfail -eq 0 ]
