@@ -73,22 +73,23 @@ deps:
 # The fuzz target needs clang with libFuzzer; without it tests/run.sh reports a skip.
 HAVE_FUZZ_CC = $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo fuzz)
 test: deps
-	$(Q)$(MAKE) --no-print-directory all asan $(HAVE_FUZZ_CC)
+	$(Q)$(MAKE) --no-print-directory $(if $(V),,-s) all asan $(HAVE_FUZZ_CC)
 	$(Q)tests/run.sh
 
 bench: all noprof
 	$(Q)tests/bench/run.sh
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(if $(V),,-s) all
 	$(Q)$(B)/bin/jolt --stats examples/demo.lua
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/jolt
-	install -m 755 $(B)/bin/jolt $(DESTDIR)$(PREFIX)/bin/jolt
-	install -m 644 $(DOCS) $(DESTDIR)$(PREFIX)/share/doc/jolt/
+	@$(if $(V),,echo "  INSTALL $(DESTDIR)$(PREFIX)/bin/jolt $(DESTDIR)$(PREFIX)/share/doc/jolt/";)
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/jolt
+	$(Q)install -m 755 $(B)/bin/jolt $(DESTDIR)$(PREFIX)/bin/jolt
+	$(Q)install -m 644 $(DOCS) $(DESTDIR)$(PREFIX)/share/doc/jolt/
 
 clean:
-	rm -rf $(B)
+	$(Q)rm -rf $(B)
 
 -include $(RT_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

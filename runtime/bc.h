@@ -98,21 +98,23 @@
   X(TEST,      ABC, "if (truthy(R[A]) ~= C) then pc++") \
   X(TESTSET,   ABC, "if (truthy(R[B]) ~= C) then pc++ else R[A] := R[B]") \
   X(CALL,      ABC, "R[A], ..., R[A+C-2] := R[A](R[A+1], ..., R[A+B-1])  (B=0: to top; C=0: multret)") \
-  X(TAILCALL,  ABC, "return R[A](R[A+1], ..., R[A+B-1])                 (B=0: to top)") \
+  X(TAILCALL,  ABC, "return R[A](R[A+1], ..., R[A+B-1])                 (B=0: to top)" \
+                    " (closes upvalues first; never emitted while a tbc variable is active;" \
+                    " the compiler follows it with RETURN A 0, which a full TAILCALL never reaches)") \
   X(RETURN,    ABC, "return R[A], ..., R[A+B-2]  (B=0: to top; closes upvalues and tbc variables)") \
-  X(RETURN0,   ABC, "return (nothing to close)") \
-  X(RETURN1,   ABC, "return R[A] (nothing to close)") \
+  X(RETURN0,   ABC, "return (nothing to close)") /* vm: may also appear in vararg functions; the VM restores the frame */ \
+  X(RETURN1,   ABC, "return R[A] (nothing to close)") /* vm: may also appear in vararg functions; the VM restores the frame */ \
   X(FORPREP,   ABx, "numeric for: R[A] init, R[A+1] limit, R[A+2] step, R[A+3] control; " \
-                    "check and prepare; if the loop runs 0 times pc += Bx") \
-  X(FORLOOP,   ABx, "numeric for: step; if the loop goes on, R[A+3] := next value, pc -= Bx") \
+                    "check and prepare; if the loop runs 0 times pc += Bx") /* vm: lands after the FORLOOP */ \
+  X(FORLOOP,   ABx, "numeric for: step; if the loop goes on, R[A+3] := next value, pc -= Bx") /* vm: lands on the first body instruction */ \
   X(TFORPREP,  ABx, "generic for: R[A] f, R[A+1] s, R[A+2] control, R[A+3] closing value " \
                     "(marked to-be-closed if not nil); pc += Bx") \
   X(TFORCALL,  ABC, "R[A+4], ..., R[A+3+C] := R[A](R[A+1], R[A+2])   (always followed by TFORLOOP)") \
-  X(TFORLOOP,  ABx, "if R[A+4] ~= nil then { R[A+2] := R[A+4]; pc -= Bx }") \
-  X(SETLIST,   ABC, "R[A][C+i] := R[A+i], 1 <= i <= B  (B=0: to top; C=255: offset in next EXTRAARG)") \
+  X(TFORLOOP,  ABx, "if R[A+4] ~= nil then { R[A+2] := R[A+4]; pc -= Bx }") /* vm: A is the same base as TFORPREP/TFORCALL */ \
+  X(SETLIST,   ABC, "R[A][C+i] := R[A+i], 1 <= i <= B  (B=0: to top; C=255: offset in next EXTRAARG)") /* vm: with C=255 the offset is the EXTRAARG Ax itself */ \
   X(CLOSURE,   ABx, "R[A] := closure(P[Bx])") \
   X(VARARG,    ABC, "R[A], ..., R[A+C-2] := vararg   (C=0: all of them, to top)") \
-  X(VARARGPREP,ABC, "first instruction of a vararg function; A = number of fixed parameters") \
+  X(VARARGPREP,ABC, "first instruction of a vararg function; A = number of fixed parameters") /* vm: A equals the proto numparams */ \
   X(EXTRAARG,  iAx, "argument of the previous instruction")
 
 typedef enum {

@@ -54,20 +54,20 @@ static void reallocstack(State *L, int newsize)
 
 void call_growstack(State *L, int n)
 {
-  int size = L->stacksize;
+  int size = L->stacksize - STACK_EXTRA;   /* usable slots */
   if (unlikely(size > STACK_MAX))
     call_throw(L, ST_ERRERR);   /* overflow while handling an overflow */
-  int needed = (int)(L->top - L->stack) + n + STACK_EXTRA;
+  int needed = (int)(L->top - L->stack) + n;
   if (needed <= STACK_MAX) {
     int newsize = 2 * size;
     if (newsize > STACK_MAX)
       newsize = STACK_MAX;
     if (newsize < needed)
       newsize = needed;
-    reallocstack(L, newsize);
+    reallocstack(L, newsize + STACK_EXTRA);
     return;
   }
-  reallocstack(L, STACK_MAX + ERRORSTACK);
+  reallocstack(L, STACK_MAX + ERRORSTACK + STACK_EXTRA);
   call_runerror(L, "stack overflow");
 }
 
@@ -85,8 +85,8 @@ static void shrinkstack(State *L)
     goal = STACK_MAX;
   if (inuse <= STACK_MAX && L->stacksize > goal && L->stacksize > 2 * goal)
     reallocstack(L, goal);
-  else if (inuse <= STACK_MAX && L->stacksize > STACK_MAX)
-    reallocstack(L, STACK_MAX);
+  else if (inuse <= STACK_MAX && L->stacksize - STACK_EXTRA > STACK_MAX)
+    reallocstack(L, STACK_MAX + STACK_EXTRA);
 }
 
 /* Make room for n slots above p (a pointer into the stack), returning p re-derived. */
@@ -102,15 +102,20 @@ static TValue *checkstackp(State *L, int n, TValue *p)
 
 /* -- Frames ----------------------------------------------------------------------------- */
 
+CallInfo *call_newci(State *L)
+{
+  CallInfo *ci = (CallInfo *)gc_alloc(L, NULL, 0, sizeof(CallInfo));
+  ci->next = NULL;
+  ci->prev = L->ci;
+  L->ci->next = ci;
+  return ci;
+}
+
 static CallInfo *nextci(State *L)
 {
   CallInfo *ci = L->ci->next;
-  if (!ci) {
-    ci = (CallInfo *)gc_alloc(L, NULL, 0, sizeof(CallInfo));
-    ci->next = NULL;
-    ci->prev = L->ci;
-    L->ci->next = ci;
-  }
+  if (!ci)
+    ci = call_newci(L);
   L->ci = ci;
   return ci;
 }
@@ -185,11 +190,7 @@ CallInfo *call_precall(State *L, TValue *func, int nresults)
       Proto *p = lfnvalue(func)->p;
       int narg = (int)(L->top - func) - 1;
       int fsize = p->maxstack;
-      if (unlikely(L->stack_last - func <= fsize + 1)) {
-        ptrdiff_t off = savestack(L, func);
-        call_growstack(L, fsize + 1);
-        func = restorestack(L, off);
-      }
+      func = checkstackp(L, fsize, func);
       CallInfo *ci = nextci(L);
       ci->func = func;
       ci->top = func + 1 + fsize;
@@ -498,7 +499,7 @@ CallInfo *call_getstack(State *L, int level)
 
 const char *call_funcname(State *L, CallInfo *ci, const char **name)
 {
-  if (!ci || (ci->status & CIST_TAIL))
+  if (!ci || !ci->prev || (ci->status & CIST_TAIL))
     return NULL;
   CallInfo *caller = ci->prev;
   if (caller->status & CIST_HOOKED) {
@@ -579,8 +580,8 @@ static void addfuncname(State *L, ApiBuf *b, CallInfo *ci)
 void call_traceback(State *L, State *L1, const char *msg, int level)
 {
   ApiBuf b;
-  int last = 0;
-  while (call_getstack(L1, last + 1))
+  int last = -1;   /* the deepest level: one walk, since stacks can be a million deep */
+  for (CallInfo *c = L1->ci; c != &L1->base_ci; c = c->prev)
     last++;
   int limit = (last - level > TRACE_LEVELS1 + TRACE_LEVELS2) ? TRACE_LEVELS1 : -1;
   api_buf_init(L, &b);

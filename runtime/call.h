@@ -32,6 +32,8 @@ J_HIDDEN TValue *call_tryfunc(State *L, TValue *func);
  * Lua function (the caller runs it) or NULL after running a C function to completion. */
 J_HIDDEN CallInfo *call_precall(State *L, TValue *func, int nresults);
 J_HIDDEN void call_poscall(State *L, CallInfo *ci, int nres);
+/* A new CallInfo linked after L->ci (L->ci->next was NULL); L->ci is not changed. */
+J_HIDDEN CallInfo *call_newci(State *L);
 /* Close upvalues and to-be-closed variables down to `level` (status: ST_OK or the error). */
 J_HIDDEN void call_close(State *L, TValue *level, int status);
 /* Mark the value at level as a to-be-closed variable (TBC, TFORPREP): nil/false are ignored,

@@ -21,9 +21,30 @@
 #include "call.h"
 #include "func.h"
 
+/* AddressSanitizer must be told about stack switches, or it sees stale redzones on reused
+ * stacks; these hooks compile to nothing in normal builds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CO_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CO_ASAN 1
+#endif
+#endif
+#ifdef CO_ASAN
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#define asan_start(fake, bottom, size) __sanitizer_start_switch_fiber(fake, bottom, size)
+#define asan_finish(fake, bottom, size) __sanitizer_finish_switch_fiber(fake, bottom, size)
+#define asan_unpoison(p, size) ASAN_UNPOISON_MEMORY_REGION(p, size)
+#else
+#define asan_start(fake, bottom, size) ((void)(fake), (void)(bottom), (void)(size))
+#define asan_finish(fake, bottom, size) ((void)(fake), (void)(bottom), (void)(size))
+#define asan_unpoison(p, size) ((void)(p), (void)(size))
+#endif
+
 #define CO_STACKSIZE (1024 * 1024)   /* address space per coroutine; only touched pages count */
 #define CO_GUARD     4096
-#define CO_POOLMAX   1024
+#define CO_POOLMAX   256     /* spare stacks kept: GC frees suspended coroutines in bursts */
 
 typedef struct CoCtx {
   void *sp;          /* the coroutine's saved stack pointer while it is not running */
@@ -34,6 +55,10 @@ typedef struct CoCtx {
   int status;        /* how it finished */
   int nargs;         /* values passed by resume (to the body or to yield) */
   int nyield;        /* values passed by yield */
+  /* AddressSanitizer bookkeeping: the resumer's stack and both sides' fake stacks */
+  const void *rbottom;
+  size_t rsize;
+  void *fake_resumer, *fake_co;
 } CoCtx;
 
 /* co_switch(save, to): push the callee-saved registers, store rsp in *save, load rsp = to,
@@ -83,8 +108,11 @@ static int npool;
 
 static char *stack_get(void)
 {
-  if (npool > 0)
-    return pool[--npool];
+  if (npool > 0) {
+    char *m = pool[--npool];
+    asan_unpoison(m + CO_GUARD, CO_STACKSIZE - CO_GUARD);   /* redzones of abandoned frames */
+    return m;
+  }
   char *m = mmap(NULL, CO_STACKSIZE, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED)
@@ -95,6 +123,9 @@ static char *stack_get(void)
 
 static void stack_put(char *m)
 {
+  char here;
+  if (&here >= m && &here < m + CO_STACKSIZE)
+    return;   /* the runtime is being closed from this very stack (os.exit(c, true)) */
   if (npool < CO_POOLMAX)
     pool[npool++] = m;
   else
@@ -111,9 +142,11 @@ static void co_body(State *L, void *ud)
 static void co_main(State *L)
 {
   CoCtx *c = L->co;
+  asan_finish(NULL, &c->rbottom, &c->rsize);
   c->status = call_rawrunprotected(L, co_body, &c->nargs);
   c->finished = 1;
   c->running = 0;
+  asan_start(NULL, c->rbottom, c->rsize);   /* NULL: this stack's frames are abandoned */
   co_switch(&c->sp, c->resumer_sp);
   abort();
 }
@@ -189,7 +222,9 @@ int co_resume(State *co, State *from, int nargs, int *nres)
   co->status = ST_OK;
   c->nargs = nargs;
   c->running = 1;
+  asan_start(&c->fake_resumer, c->mem + CO_GUARD, CO_STACKSIZE - CO_GUARD);
   co_switch(&c->resumer_sp, c->sp);
+  asan_finish(c->fake_resumer, NULL, NULL);
   co->resumer = NULL;
   if (!c->finished) {
     co->status = ST_YIELD;
@@ -211,15 +246,25 @@ int co_resume(State *co, State *from, int nargs, int *nres)
   return status;
 }
 
+/* A finalizer runs in the middle of a collector step: suspending it would leave the collector
+ * stopped, so (as in lua5.4) it cannot yield. */
+static int infinalizer(State *L)
+{
+  for (CallInfo *ci = L->ci; ci; ci = ci->prev)
+    if (ci->status & CIST_FIN)
+      return 1;
+  return 0;
+}
+
 int co_isyieldable(State *L)
 {
-  return L->co && L->co->running;
+  return L->co && L->co->running && !infinalizer(L);
 }
 
 int co_yield(State *L, int nres)
 {
   CoCtx *c = L->co;
-  if (!c || !c->running) {
+  if (!c || !c->running || infinalizer(L)) {
     if (L == G(L)->mainthread)
       api_pushstring(L, "attempt to yield from outside a coroutine");
     else
@@ -228,7 +273,9 @@ int co_yield(State *L, int nres)
   }
   c->nyield = nres;
   c->running = 0;
+  asan_start(&c->fake_co, c->rbottom, c->rsize);
   co_switch(&c->sp, c->resumer_sp);
+  asan_finish(c->fake_co, &c->rbottom, &c->rsize);
   return c->nargs;
 }
 
@@ -248,6 +295,7 @@ int co_close(State *co, State *from)
   ctx_release(co);
   co->ci = &co->base_ci;
   co->errjmp = NULL;
+  co->allowhook = 1;   /* it may have been suspended inside a hook */
   co->status = ST_OK;
   co->nCcalls = from ? (from->nCcalls & 0xffff) : 0;
   for (;;) {   /* an error in a __close handler replaces the error object, closing goes on */

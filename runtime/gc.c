@@ -37,7 +37,7 @@ enum { GCS_PAUSE, GCS_PROPAGATE, GCS_ATOMIC, GCS_SWPALLGC, GCS_SWPFINOBJ, GCS_SW
 #define SWEEPMAX   100      /* objects swept per sweep step */
 #define SWEEPCOST  32       /* work units (bytes) charged per swept object */
 #define FINMAX     10       /* finalizers run per step */
-#define STRESS_DEBT 1
+#define STRESS_DEBT 0      /* stress: any allocation puts the collector in debt again */
 
 #define white(g)        ((g)->currentwhite & GC_WHITES)
 #define setgray(o)      ((o)->marked &= (uint8_t)~(GC_WHITES | GC_BLACK))
@@ -556,6 +556,7 @@ static void callonefinalizer(State *L) {
   GCObj *o = g->tobefnz;
   Table *mt = metatableof(o);
   const TValue *tm;
+  TValue fn;
   g->tobefnz = o->gcnext;
   o->gcnext = g->allgc;
   g->allgc = o;
@@ -569,8 +570,9 @@ static void callonefinalizer(State *L) {
     /* Stay above every live register of the running Lua frame. */
     if (L->ci && (L->ci->status & CIST_LUA) && L->ci->top > L->top) L->top = L->ci->top;
     top = savestack(L, L->top);
+    fn = *tm;   /* copied: tm points into the metatable, which may change meanwhile */
     call_checkstack(L, 2);
-    setobj(L->top, tm);
+    setobj(L->top, &fn);
     setgco(L->top + 1, o, o->tt);
     L->top += 2;
     g->gcstp |= STP_GC;
@@ -744,23 +746,13 @@ void gc_fullgc(State *L, int emergency) {
   setpause(g);
 }
 
-void gc_step(State *L) {
+/* One bounded piece of a cycle, paid for by the debt. */
+static void incstep(State *L) {
   GCState *g = &G(L)->gc;
-  ptrdiff_t stepbytes, budget;
-  int mul;
-  if (g->gcstp) {
-    g->debt = -(ptrdiff_t)(8 * 1024);   /* stopped: look again later */
-    return;
-  }
-#ifdef JOLT_GC_STRESS
-  (void)stepbytes, (void)budget, (void)mul;
-  gc_fullgc(L, 0);
-  g->debt = STRESS_DEBT;   /* stays in debt: the next allocation point collects again */
-#else
-  stepbytes = (ptrdiff_t)1 << (g->stepsize < 2 ? 2 : g->stepsize > 24 ? 24 : g->stepsize);
-  mul = g->stepmul > 0 ? g->stepmul : 1;
+  ptrdiff_t stepbytes = (ptrdiff_t)1 << (g->stepsize < 2 ? 2 : g->stepsize > 24 ? 24 : g->stepsize);
+  int mul = g->stepmul > 0 ? g->stepmul : 1;
   /* Each allocated byte pays four bytes of work at the default multiplier (100). */
-  budget = (g->debt + stepbytes) / 25 * mul;
+  ptrdiff_t budget = (g->debt + stepbytes) / 25 * mul;
   g->gcstp |= STP_GC;
   do {
     budget -= (ptrdiff_t)singlestep(L);
@@ -768,6 +760,19 @@ void gc_step(State *L) {
   g->gcstp &= (uint8_t)~STP_GC;
   if (g->gcstate == GCS_PAUSE) setpause(g);
   else g->debt = -stepbytes;
+}
+
+void gc_step(State *L) {
+  GCState *g = &G(L)->gc;
+  if (g->gcstp) {
+    g->debt = -(ptrdiff_t)(8 * 1024);   /* stopped: look again later */
+    return;
+  }
+#ifdef JOLT_GC_STRESS
+  gc_fullgc(L, 0);
+  g->debt = STRESS_DEBT;
+#else
+  incstep(L);
 #endif
 }
 
@@ -784,7 +789,7 @@ void gc_freeall(State *L) {
     while (*lists[i]) {
       GCObj *o = *lists[i];
       *lists[i] = o->gcnext;
-      if (o != (GCObj *)G(L)->mainthread) gc_freeobj(L, o);
+      gc_freeobj(L, o);   /* the main thread is in no list: state_close frees it */
     }
   }
   shape_freeall(L);
@@ -838,22 +843,16 @@ int gc_control(State *L, int what, int a, int b, int c) {
   case GCO_ISRUNNING: return !(g->gcstp & STP_USER);
   case GCO_STEP: {
     uint8_t oldstp = g->gcstp;
-    int didcycle;
+    int didcycle = 0;
     g->gcstp = 0;
-    if (a == 0) {
-      g->debt = 0;
-      gc_step(L);
+    g->debt = a > 0 ? g->debt + (ptrdiff_t)a * 1024 : 0;
+    if (a <= 0 || g->debt > 0) {
+      incstep(L);
       didcycle = g->gcstate == GCS_PAUSE;
-    } else {
-      g->debt += (ptrdiff_t)a * 1024;
-      didcycle = 0;
-      if (g->debt > 0) {
-        gc_step(L);
-        didcycle = g->gcstate == GCS_PAUSE;
-      }
     }
     g->gcstp = oldstp;
-    return didcycle;
+    /* lua5.4's generational steps never end in the pause state, so they report false. */
+    return didcycle && g->gckind == KIND_INC;
   }
   case GCO_SETPAUSE: old = g->pause; g->pause = gcparam(a); return old;
   case GCO_SETSTEPMUL: old = g->stepmul; g->stepmul = gcparam(a); return old;

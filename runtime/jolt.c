@@ -414,6 +414,29 @@ static void dorepl(State *L)
 
 /* -- main ---------------------------------------------------------------------------------- */
 
+/* os.exit under --stats: print the counters first, since exit() never comes back to main. */
+static int exit_with_stats(State *L)
+{
+  prof_report(L, stderr);
+  fflush(stderr);
+  api_pushvalue(L, api_upvalueindex(1));
+  api_insert(L, 1);
+  api_call(L, api_gettop(L) - 1, MULTRET);
+  return api_gettop(L);
+}
+
+static void wrap_exit(State *L)
+{
+  if (api_getglobal(L, "os") != BT_TABLE) {
+    api_pop(L, 1);
+    return;
+  }
+  api_getfield(L, -1, "exit");
+  api_pushcclosure(L, exit_with_stats, "exit", 1);
+  api_setfield(L, -2, "exit");
+  api_pop(L, 1);
+}
+
 /* Everything runs inside this C function, called protected, as lua5.4's pmain. */
 static int pmain(State *L)
 {
@@ -428,9 +451,13 @@ static int pmain(State *L)
     api_setfield(L, API_REGISTRYINDEX, "LUA_NOENV");
   }
   lib_openall(L);
+  if (o->stats)
+    wrap_exit(L);
   createargtable(L, o);
-  api_pushstring(L, o->jit ? o->jit : "on");
-  api_setglobal(L, "jit_mode");
+  if (o->jit) {   /* only when asked: programs that list _G see what lua5.4 has */
+    api_pushstring(L, o->jit);
+    api_setglobal(L, "jit_mode");
+  }
   if (o->dump) {
     api_pushboolean(L, dump_script(L, o) == ST_OK);
     return 1;
@@ -447,8 +474,8 @@ static int pmain(State *L)
     if (isatty(0)) {
       fputs(VERSION "\n", stdout);
       dorepl(L);
-    } else if (dofile(L, NULL) != ST_OK) {
-      return 0;
+    } else {
+      dofile(L, NULL);   /* as lua5.4: an error in stdin is reported, the status stays 0 */
     }
   }
   api_pushboolean(L, 1);

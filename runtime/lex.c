@@ -68,8 +68,8 @@ static _Noreturn void throw_msg(LexState *ls, const char *msg, const char *near,
 
 void lex_error(LexState *ls, const char *msg, int tok) {
   if (tok == 0) throw_msg(ls, msg, NULL, 0, 0);
-  if (tok == TK_NAME || tok == TK_STRING || tok == TK_FLT || tok == TK_INT)
-    throw_msg(ls, msg, ls->buf, ls->blen, 1);
+  if (tok == TK_NAME || tok == TK_STRING || tok == TK_FLT || tok == TK_INT)   /* up to a '\0', as lua5.4 */
+    throw_msg(ls, msg, ls->buf, ls->buf ? strnlen(ls->buf, ls->blen) : 0, 1);
   char name[64];
   lex_token2str(tok, name);
   throw_msg(ls, msg, name, strlen(name), 0);
@@ -139,10 +139,11 @@ Str *lex_newstring(LexState *ls, const char *s, size_t len) {
   setstr(L->top, str);
   L->top++;
   Table *anchor = tabvalue(restorestack(L, ls->anchor));
-  if (ttisnil(tab_getstr(anchor, str))) {
-    TValue t;
-    setbool(&t, 1);
-    tab_setstr(L, anchor, str, &t);
+  const TValue *old = tab_getstr(anchor, str);
+  if (ttisstr(old)) {
+    str = strvalue(old);            /* a long string seen before: reuse the anchored one */
+  } else {
+    tab_setstr(L, anchor, str, L->top - 1);
     gc_barrierback(L, anchor, L->top - 1);
   }
   L->top--;
@@ -419,10 +420,7 @@ static int scan(LexState *ls, Token *tk) {
         save_advance(ls);
         if (accept(ls, '.')) return accept(ls, '.') ? TK_DOTS : TK_CONCAT;
         if (!isdigit(ls->current)) return '.';
-        ls->blen = 0;
-        ls->p--;                              /* re-read ".5" as a numeral */
-        ls->current = '.';
-        return read_number(ls, tk);
+        return read_number(ls, tk);           /* ".5": the '.' is already in the buffer */
       case EOZ: return TK_EOS;
       default:
         if (isdigit(ls->current)) return read_number(ls, tk);

@@ -169,8 +169,6 @@ static int db_getinfo(State *L)
   const char *opt = api_optstring(L, arg + 2, "flnSrtu");
   if (opt[0] == '>')
     api_argerror(L, arg + 2, "invalid option '>'");
-  if (!valid_options(opt))
-    api_argerror(L, arg + 2, "invalid option");
   TValue fn;
   CallInfo *ci = NULL;
   if (api_isfunction(L, arg + 1)) {
@@ -184,6 +182,9 @@ static int db_getinfo(State *L)
     }
     fn = *ci->func;
   }
+  /* checked after the level, as 5.4 does: a missing level wins over a bad option */
+  if (!valid_options(opt))
+    api_argerror(L, arg + 2, "invalid option");
   api_createtable(L, 0, 16);
   fill_info(L, L1, opt, &fn, ci);
   return 1;
@@ -213,9 +214,8 @@ static const char *find_local(State *L1, CallInfo *ci, int n, TValue **pos)
   return name;
 }
 
-static CallInfo *check_level(State *L, State *L1, int arg)
+static CallInfo *check_level(State *L, State *L1, int arg, int64_t level)
 {
-  int64_t level = api_checkinteger(L, arg);
   CallInfo *ci = level < 0 || level > 0x7fffffff ? NULL : call_getstack(L1, (int)level);
   if (ci == NULL)
     api_argerror(L, arg, "level out of range");
@@ -233,7 +233,7 @@ static int db_getlocal(State *L)
     api_pushstring(L, ttislfn(fn) ? func_localname(lfnvalue(fn)->p, n, 0) : NULL);
     return 1;
   }
-  CallInfo *ci = check_level(L, L1, arg + 1);
+  CallInfo *ci = check_level(L, L1, arg + 1, api_checkinteger(L, arg + 1));
   TValue *pos;
   const char *name = find_local(L1, ci, n, &pos);
   if (name == NULL) {
@@ -249,8 +249,9 @@ static int db_setlocal(State *L)
 {
   int arg;
   State *L1 = get_thread(L, &arg);
-  CallInfo *ci = check_level(L, L1, arg + 1);
+  int64_t level = api_checkinteger(L, arg + 1);
   int n = (int)api_checkinteger(L, arg + 2);
+  CallInfo *ci = check_level(L, L1, arg + 1, level);
   api_checkany(L, arg + 3);
   api_settop(L, arg + 3);
   TValue *pos;
@@ -288,10 +289,10 @@ static const char *find_upval(State *L, int arg, int n, TValue **val, GCObj **ow
 
 static int aux_upvalue(State *L, int get)
 {
+  if (!get)
+    api_checkany(L, 3);      /* first, as 5.4 checks it */
   int n = (int)api_checkinteger(L, 2);
   api_checktype(L, 1, BT_FUNCTION);
-  if (!get)
-    api_checkany(L, 3);
   TValue *val;
   GCObj *owner;
   const char *name = find_upval(L, 1, n, &val, &owner);

@@ -340,15 +340,23 @@ static void read_all(State *L, FILE *f)
   api_buf_pushresult(&B);
 }
 
+/* Read up to n bytes. Chunks bound the buffer by what the file holds, so a huge count on a
+ * short file does not ask for a huge allocation up front. */
 static int read_chars(State *L, FILE *f, size_t n)
 {
+  enum { CHUNK = 1 << 16 };
   ApiBuf B;
+  size_t total = 0, want, nr;
   api_buf_init(L, &B);
-  char *p = api_buf_prep(&B, n);
-  size_t nr = fread(p, 1, n, f);
-  api_buf_addsize(&B, nr);
+  do {
+    want = n - total < CHUNK ? n - total : CHUNK;
+    char *p = api_buf_prep(&B, want);
+    nr = fread(p, 1, want, f);
+    api_buf_addsize(&B, nr);
+    total += nr;
+  } while (nr == want && total < n);
   api_buf_pushresult(&B);
-  return nr > 0;
+  return total > 0;
 }
 
 /* Read with the formats at first..top; one result per format, nil for the first that fails

@@ -300,7 +300,7 @@ static const ApiReg math_funcs[] = {
   { "tan", m_tan }, { "asin", m_asin }, { "acos", m_acos }, { "atan", m_atan },
   { "exp", m_exp }, { "log", m_log }, { "deg", m_deg }, { "rad", m_rad },
   { "min", m_min }, { "max", m_max }, { "tointeger", m_tointeger }, { "type", m_type },
-  { "ult", m_ult }, { "atan2", m_atan }, { "cosh", m_cosh }, { "sinh", m_sinh },
+  { "ult", m_ult }, { "cosh", m_cosh }, { "sinh", m_sinh },
   { "tanh", m_tanh }, { "pow", m_pow }, { "frexp", m_frexp }, { "ldexp", m_ldexp },
   { "log10", m_log10 },
   { NULL, NULL }
@@ -314,6 +314,9 @@ static const ApiReg rng_funcs[] = {
 int lib_open_math(State *L)
 {
   api_newlib(L, math_funcs);
+  /* atan2 is atan itself (same object), so error messages name it 'math.atan' as lua5.4 does */
+  api_getfield(L, -1, "atan");
+  api_setfield(L, -2, "atan2");
   api_pushnumber(L, PI);
   api_setfield(L, -2, "pi");
   api_pushnumber(L, HUGE_VAL);

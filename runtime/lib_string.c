@@ -498,13 +498,44 @@ static int pm_hasspecials(const char *p, size_t lp)
   return 0;
 }
 
-static const char *find_plain(const char *s, size_t ls, const char *p, size_t lp)
+/* find with plain = true, or a pattern without specials: a substring search. */
+static int find_plain(State *L, const char *s, size_t ls, size_t init, const char *p, size_t lp)
 {
-  if (lp == 0)
-    return s;
-  if (lp > ls)
-    return NULL;
-  return memmem(s, ls, p, lp);
+  const char *hit = (lp == 0) ? s + init : memmem(s + init, ls - init, p, lp);
+  if (!hit) {
+    api_pushnil(L);
+    return 1;
+  }
+  api_pushinteger(L, (int64_t)(hit - s) + 1);
+  api_pushinteger(L, (int64_t)(hit - s) + (int64_t)lp);
+  return 2;
+}
+
+/* find (positions, then captures) or match (captures) of a pattern from init on. */
+static int find_pattern(State *L, const char *s, size_t ls, size_t init, const char *p,
+                        size_t lp, int find)
+{
+  Matcher m;
+  const char *start = s + init;
+  int anchor = (*p == '^');
+  if (anchor) {
+    p++;
+    lp--;
+  }
+  pm_init(&m, L, s, ls, p, lp);
+  do {
+    pm_reset(&m);
+    const char *e = pm_match(&m, start, p);
+    if (e) {
+      if (!find)
+        return pm_pushcaps(&m, start, e);
+      api_pushinteger(L, (int64_t)(start - s) + 1);
+      api_pushinteger(L, (int64_t)(e - s));
+      return pm_pushcaps(&m, NULL, NULL) + 2;
+    }
+  } while (start++ < m.src_end && !anchor);
+  api_pushnil(L);
+  return 1;
 }
 
 static int str_findaux(State *L, int find)
@@ -513,40 +544,13 @@ static int str_findaux(State *L, int find)
   const char *s = api_checklstring(L, 1, &ls);
   const char *p = api_checklstring(L, 2, &lp);
   size_t init = pos_start(api_optinteger(L, 3, 1), ls) - 1;
-  if (init > ls) {
+  if (init > ls) {   /* past the end even for an empty match */
     api_pushnil(L);
     return 1;
   }
-  if (find && (api_toboolean(L, 4) || !pm_hasspecials(p, lp))) {
-    const char *hit = find_plain(s + init, ls - init, p, lp);
-    if (hit) {
-      api_pushinteger(L, (int64_t)(hit - s) + 1);
-      api_pushinteger(L, (int64_t)(hit - s) + (int64_t)lp);
-      return 2;
-    }
-  } else {
-    Matcher m;
-    const char *start = s + init;
-    int anchor = (*p == '^');
-    if (anchor) {
-      p++;
-      lp--;
-    }
-    pm_init(&m, L, s, ls, p, lp);
-    do {
-      pm_reset(&m);
-      const char *e = pm_match(&m, start, p);
-      if (e) {
-        if (!find)
-          return pm_pushcaps(&m, start, e);
-        api_pushinteger(L, (int64_t)(start - s) + 1);
-        api_pushinteger(L, (int64_t)(e - s));
-        return pm_pushcaps(&m, NULL, NULL) + 2;
-      }
-    } while (start++ < m.src_end && !anchor);
-  }
-  api_pushnil(L);
-  return 1;
+  if (find && (api_toboolean(L, 4) || !pm_hasspecials(p, lp)))
+    return find_plain(L, s, ls, init, p, lp);
+  return find_pattern(L, s, ls, init, p, lp, find);
 }
 
 static int str_find(State *L) { return str_findaux(L, 1); }
@@ -589,7 +593,7 @@ static int str_gmatch(State *L)
   g->src = s + init;
   g->p = p;
   g->lastmatch = NULL;
-  api_pushcclosure(L, gmatch_step, "gmatch", 3);
+  api_pushcclosure(L, gmatch_step, NULL, 3);
   return 1;
 }
 
@@ -828,29 +832,26 @@ static void fmt_string(State *L, ApiBuf *B, int arg, const char *spec)
   api_buf_addlstring(B, buf, (size_t)n);
 }
 
-/* One numeric or pointer conversion into buf; returns its length. */
+/* One numeric or pointer conversion into buf; returns its length. The order of the argument
+ * and spec checks decides which error wins, and follows lua5.4's per conversion. */
 static int fmt_item(State *L, int arg, char conv, char *spec, char *buf)
 {
+  const char *flags;
   switch (conv) {
   case 'c':
     fmt_check(L, spec, "-", 0);
     return snprintf(buf, FMT_MAXITEM, spec, (int)api_checkinteger(L, arg));
-  case 'd': case 'i':
-    fmt_check(L, spec, "-+0 ", 1);
-    goto integer;
-  case 'u':
-    fmt_check(L, spec, "-0", 1);
-    goto integer;
-  case 'o': case 'x': case 'X':
-    fmt_check(L, spec, "-#0", 1);
-  integer: {
-    int64_t v = api_checkinteger(L, arg);
-    fmt_addlen(spec, "ll");
-    return snprintf(buf, FMT_MAXITEM, spec, (long long)v);
-  }
-  case 'a': case 'A': case 'e': case 'E': case 'f': case 'g': case 'G':
+  case 'd': case 'i': flags = "-+0 "; break;
+  case 'u': flags = "-0"; break;
+  case 'o': case 'x': case 'X': flags = "-#0"; break;
+  case 'a': case 'A':
     fmt_check(L, spec, FMT_FLAGS, 1);
     return snprintf(buf, FMT_MAXITEM, spec, api_checknumber(L, arg));
+  case 'e': case 'E': case 'f': case 'g': case 'G': {
+    double x = api_checknumber(L, arg);
+    fmt_check(L, spec, FMT_FLAGS, 1);
+    return snprintf(buf, FMT_MAXITEM, spec, x);
+  }
   case 'p': {
     const void *ptr = api_topointer(L, arg);
     fmt_check(L, spec, "-", 0);
@@ -863,6 +864,10 @@ static int fmt_item(State *L, int arg, char conv, char *spec, char *buf)
   default:
     api_errorf(L, "invalid conversion '%s' to 'format'", spec);
   }
+  int64_t v = api_checkinteger(L, arg);
+  fmt_check(L, spec, flags, 1);
+  fmt_addlen(spec, "ll");
+  return snprintf(buf, FMT_MAXITEM, spec, (long long)v);
 }
 
 static int str_format(State *L)

@@ -277,35 +277,33 @@ static int64_t sort_partition(Sorter *s, int64_t lo, int64_t hi)
     if (sort_less_at(s, mid, lo))
       sort_swap(L, mid, lo);
   }
-  /* now t[lo] <= t[mid] <= t[hi]: park the pivot at hi-1, scan lo+1..hi-2 */
+  /* now t[lo] <= t[mid] <= t[hi]: park the pivot at hi-1, scan lo+1..hi-2. The pivot P
+   * stays on the stack, and so do the two values a swap exchanges, saving refetches. */
   sort_swap(L, mid, hi - 1);
-  api_geti(L, 1, hi - 1);              /* pivot stays on the stack top */
+  api_geti(L, 1, hi - 1);
   int64_t i = lo, j = hi - 1;
   for (;;) {
-    for (;;) {
-      api_geti(L, 1, ++i);
-      int lt = sort_less(s, -1, -2);
-      api_pop(L, 1);
-      if (!lt)
-        break;
+    /* stop at t[i] >= P, leaving it on the stack: P, t[i] */
+    while (api_geti(L, 1, ++i), sort_less(s, -1, -2)) {
       if (i >= hi - 1)
         sort_badorder(L);
-    }
-    for (;;) {
-      api_geti(L, 1, --j);
-      int lt = sort_less(s, -2, -1);
       api_pop(L, 1);
-      if (!lt)
-        break;
+    }
+    /* stop at t[j] <= P: P, t[i], t[j] */
+    while (api_geti(L, 1, --j), sort_less(s, -3, -1)) {
       if (j <= lo)
         sort_badorder(L);
+      api_pop(L, 1);
     }
-    if (j < i)
+    if (j < i) {
+      api_pop(L, 1);                   /* P, t[i] */
       break;
-    sort_swap(L, i, j);
+    }
+    api_seti(L, 1, i);                 /* t[i] = old t[j] */
+    api_seti(L, 1, j);                 /* t[j] = old t[i] */
   }
-  api_pop(L, 1);
-  sort_swap(L, i, hi - 1);
+  api_seti(L, 1, hi - 1);              /* t[hi-1] = old t[i]; P is left */
+  api_seti(L, 1, i);                   /* t[i] = P */
   return i;
 }
 

@@ -201,7 +201,7 @@ static int utf8_codes_step(State *L, int strict)
     return 0;
   uint32_t code;
   const char *next = utf8_decode(s + n, &code, strict);
-  if (!next || utf8_iscont(next))
+  if (!next)
     api_errorf(L, UTF8_INVALID);
   api_pushinteger(L, (int64_t)n + 1);
   api_pushinteger(L, code);
@@ -217,9 +217,9 @@ static int utf8_codes(State *L)
   int lax = api_toboolean(L, 2);
   api_checkstring(L, 1);
   if (lax)
-    api_pushcfunction(L, utf8_codes_lax, "for iterator");
+    api_pushcfunction(L, utf8_codes_lax, NULL);
   else
-    api_pushcfunction(L, utf8_codes_strict, "for iterator");
+    api_pushcfunction(L, utf8_codes_strict, NULL);
   api_pushvalue(L, 1);
   api_pushinteger(L, 0);
   return 3;

@@ -270,9 +270,24 @@ void meta_typeerror(State *L, const TValue *o, const char *op)
   call_runerror(L, "attempt to %s a %s value%s", op, t, varinfo(L, o, info, sizeof info));
 }
 
+/* As lua5.4 names a call's target by the calling instruction first ("for iterator",
+ * "metamethod 'add'"), then by where the value came from. */
 void meta_callerror(State *L, const TValue *o)
 {
-  meta_typeerror(L, o, "call");
+  CallInfo *ci = L->ci;
+  const char *name = NULL, *kind = NULL;
+  if (ci->status & CIST_HOOKED) {
+    kind = "hook";
+    name = "?";
+  } else if (ci->status & CIST_FIN) {
+    kind = "metamethod";
+    name = "__gc";
+  } else if (ci->status & CIST_LUA) {
+    kind = meta_funcnamefromcode(L, lfnvalue(ci->func)->p, call_currentpc(ci), &name);
+  }
+  if (!kind)
+    meta_typeerror(L, o, "call");
+  call_runerror(L, "attempt to call a %s value (%s '%s')", meta_typename(L, o), kind, name);
 }
 
 _Noreturn static void ordererror(State *L, const TValue *a, const TValue *b)
@@ -323,6 +338,14 @@ static void calltm2(State *L, const TValue *f, const TValue *a, const TValue *b,
 
 void vm_gettable(State *L, const TValue *t, const TValue *k, TValue *out)
 {
+  if (ttistab(t) && ttisint(k)) {
+    /* the common integer read (api_geti, table library) straight from the array part */
+    Table *h = tabvalue(t);
+    if ((uint64_t)ivalue(k) - 1 < h->asize && !ttisnil(&h->arr[ivalue(k) - 1])) {
+      setobj(out, &h->arr[ivalue(k) - 1]);
+      return;
+    }
+  }
   TValue tv = *t;
   for (int loop = 0; loop < MAXTAGLOOP; loop++) {
     const TValue *tm;
@@ -353,6 +376,14 @@ void vm_gettable(State *L, const TValue *t, const TValue *k, TValue *out)
 
 void vm_settable(State *L, const TValue *t, const TValue *k, const TValue *v)
 {
+  if (ttistab(t) && ttisint(k)) {
+    Table *h = tabvalue(t);
+    if ((uint64_t)ivalue(k) - 1 < h->asize && (!ttisnil(&h->arr[ivalue(k) - 1]) || !h->mt)) {
+      setobj(&h->arr[ivalue(k) - 1], v);
+      gc_barrierback(L, h, v);
+      return;
+    }
+  }
   TValue tv = *t;
   for (int loop = 0; loop < MAXTAGLOOP; loop++) {
     const TValue *tm;
@@ -450,6 +481,17 @@ static int ordertm(State *L, const TValue *a, const TValue *b, int event)
   const TValue *tm = meta_get(L, a, event);
   if (ttisnil(tm))
     tm = meta_get(L, b, event);
+  if (ttisnil(tm) && event == TM_LE) {
+    /* lua5.4 is built with LUA_COMPAT_LT_LE: a <= b as not (b < a) without __le */
+    tm = meta_get(L, b, TM_LT);
+    if (ttisnil(tm))
+      tm = meta_get(L, a, TM_LT);
+    if (!ttisnil(tm)) {
+      TValue res;
+      calltm2(L, tm, b, a, &res);
+      return isfalsy(&res);
+    }
+  }
   if (ttisnil(tm))
     ordererror(L, a, b);
   TValue res;

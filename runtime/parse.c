@@ -502,10 +502,8 @@ static int exp2const(FuncState *fs, const ExpDesc *e, TValue *v) {
 
 static void setreturns(FuncState *fs, ExpDesc *e, int nresults) {
   Instr *pc = &fs->code[e->u.info];
-  if (e->k == E_CALL) {
-    SET_C(*pc, nresults + 1);
-  } else {
-    SET_C(*pc, nresults + 1);
+  SET_C(*pc, nresults + 1);
+  if (e->k == E_VARARG) {   /* a call's results start at its function register; VARARG's here */
     SET_A(*pc, fs->freereg);
     reserveregs(fs, 1);
   }
@@ -1149,8 +1147,9 @@ static int block_follow(LexState *ls, int withuntil) {
   }
 }
 
+/* Nesting counts with the C calls already active (low 16 bits of nCcalls), as in lua5.4. */
 static void enterlevel(LexState *ls) {
-  if (ls->L->nCcalls + ++ls->nest >= MAX_LEVELS) {
+  if ((int)(ls->L->nCcalls & 0xffff) + ++ls->nest >= MAX_LEVELS) {
     Str *m = lex_newstring(ls, "C stack overflow", 16);
     setstr(ls->L->top, m);
     ls->L->top++;

@@ -21,10 +21,13 @@ static const TValue absentkey = { { NULL }, TAG_NIL };
 
 /* -- Keys ------------------------------------------------------------------------------- */
 
+/* A full 64-bit avalanche: linear probing needs every key bit to reach the low bits. */
 static uint32_t mixhash(uint64_t h) {
-  h ^= h >> 32;
-  h *= 0xd6e8feb86659fd93ULL;
-  h ^= h >> 32;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
   return (uint32_t)h;
 }
 
@@ -457,13 +460,17 @@ static uint64_t keyindex(State *L, Table *t, const TValue *key) {
     int s = shape_lookup(t->shape, strvalue(key));
     if (s >= 0) return (uint64_t)t->asize + (uint64_t)s + 1;
   } else if (t->hsize) {
-    /* A dead key still matches its object by identity: it was removed during the traversal. */
+    /* A dead key still matches its object by identity (it was removed during the traversal),
+     * but a live entry of the same key, added again since, comes first. */
+    int64_t dead = -1;
     mask = t->hsize - 1;
     for (i = hashkey(key) & mask; !ttisnil(&t->node[i].key); i = (i + 1) & mask) {
       const TValue *nk = &t->node[i].key;
-      if (keyeq(nk, key) || (tt(nk) == TAG_DEADKEY && iscollectable(key) && gcvalue(nk) == gcvalue(key)))
-        return (uint64_t)t->asize + nslots + i + 1;
+      if (keyeq(nk, key)) return (uint64_t)t->asize + nslots + i + 1;
+      if (dead < 0 && tt(nk) == TAG_DEADKEY && iscollectable(key) && gcvalue(nk) == gcvalue(key))
+        dead = i;
     }
+    if (dead >= 0) return (uint64_t)t->asize + nslots + (uint64_t)dead + 1;
   }
   call_runerror(L, "invalid key to 'next'");
 }

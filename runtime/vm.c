@@ -74,6 +74,28 @@ J_HIDDEN int vm_lenum(const TValue *a, const TValue *b)
   return ttisflt(b) ? fltvalue(a) <= fltvalue(b) : le_fltint(fltvalue(a), ivalue(b));
 }
 
+/* Floor modulo and division of integers, y != 0 (inline copies of obj_imod/obj_idiv for the
+ * interpreter's fast path; y == -1 is special since INT64_MIN / -1 overflows in C). */
+static inline int64_t imod(int64_t x, int64_t y)
+{
+  if (unlikely(y == -1))
+    return 0;
+  int64_t m = x % y;
+  if (m != 0 && (m ^ y) < 0)
+    m += y;
+  return m;
+}
+
+static inline int64_t idiv(int64_t x, int64_t y)
+{
+  if (unlikely(y == -1))
+    return intop(-, 0, x);
+  int64_t q = x / y;
+  if ((x % y != 0) && ((x ^ y) < 0))
+    q -= 1;
+  return q;
+}
+
 /* -- Numeric for ------------------------------------------------------------------------ */
 
 _Noreturn static void forerror(State *L, const TValue *o, const char *what)
@@ -158,27 +180,47 @@ static int forprep(State *L, TValue *ra)
 
 /* -- Field sites ------------------------------------------------------------------------ */
 
-/* The slot of short-string key `key` in table t, through the site's inline cache
- * (seen[0] = shape, slot); NULL when t has no slot for it (absent or dictionary mode). */
-static TValue *fieldslot(ProfFn *pf, ProfSite *s, Table *t, Str *key)
+/* The site's inline cache is seen[0] = a shape and slot = the key's slot in it, or SLOT_ABSENT
+ * when that shape lacks the key (so a method found through __index costs no shape lookup on
+ * the instance). Shapes never change their keys, so a cached answer stays true. */
+#define SLOT_ABSENT 0xffff
+_Static_assert(SHAPE_MAXKEYS < SLOT_ABSENT, "slot numbers below SLOT_ABSENT");
+
+static const TValue absentnil = { { 0 }, TAG_NIL };
+
+static __attribute__((noinline)) TValue *fieldmiss(ProfFn *pf, ProfSite *s, Table *t, Str *key,
+                                                   int forwrite)
 {
   Shape *sh = t->shape;
-  if (likely(sh == s->seen[0]) && likely(sh != NULL))
-    return &t->slots[s->slot];
   if (!sh) {
     PROF_FLAG(s, PS_HASH);
     return NULL;
   }
   int slot = shape_lookup(sh, key);
-  if (slot < 0)
-    return NULL;
-  PROF_SEEN(pf, s, sh, (uint32_t)slot);
+  uint32_t rec = slot < 0 ? SLOT_ABSENT : (uint32_t)slot;
+  PROF_SEEN(pf, s, sh, rec);
   /* The cache works without profiling too: fill it when the profile did not. */
   if (s->seen[0] == NULL) {
     s->seen[0] = sh;
-    s->slot = (uint16_t)slot;
+    s->slot = (uint16_t)rec;
   }
+  if (slot < 0)
+    return forwrite ? NULL : (TValue *)&absentnil;
   return &t->slots[slot];
+}
+
+/* The value slot of field `key` of t: for reads, &absentnil when the shape lacks the key; for
+ * writes NULL then. NULL also for dictionary-mode tables (callers use tab.c). */
+static inline TValue *fieldslot(ProfFn *pf, ProfSite *s, Table *t, Str *key, int forwrite)
+{
+  Shape *sh = t->shape;
+  if (likely(sh == s->seen[0]) && likely(sh != NULL)) {
+    uint32_t slot = s->slot;
+    if (unlikely(slot == SLOT_ABSENT))
+      return forwrite ? NULL : (TValue *)&absentnil;
+    return &t->slots[slot];
+  }
+  return fieldmiss(pf, s, t, key, forwrite);
 }
 
 static inline int nonewindex(State *L, Table *t)
@@ -193,7 +235,10 @@ static inline int nonewindex(State *L, Table *t)
 #define RC      (base + GET_C(i))
 #define KB      (k + GET_B(i))
 #define KC      (k + GET_C(i))
-#define SITE()  (&pf->site[pc - code - 1])
+/* Site of the running instruction: sbias folds pf->site and code together, so that the site
+ * address is one multiply-add of pc (sizeof(ProfSite) == 8 * sizeof(Instr)). */
+#define SITE()  ((ProfSite *)(sbias + (uintptr_t)pc * (sizeof(ProfSite) / sizeof(Instr))))
+_Static_assert(sizeof(ProfSite) % sizeof(Instr) == 0, "site scaling");
 #define SAVEPC()  (ci->savedpc = pc)
 #define REFRESH() (base = ci->func + 1)
 #define PROTECT(x) do { SAVEPC(); L->top = ci->top; x; REFRESH(); } while (0)
@@ -208,8 +253,17 @@ static inline int nonewindex(State *L, Table *t)
     else pc++; \
     NEXT(); } while (0)
 
-#define PROFBIN(a, b) do { ProfSite *s_ = SITE(); (void)s_; \
-    PROF_TYPE(pf, s_, 1, a); PROF_TYPE(pf, s_, 2, b); } while (0)
+#if JOLT_PROFILE
+/* Both operand types of a binary site with one test of t1 and t2 together. */
+#define PROFBIN(a, b) do { ProfSite *s_ = SITE(); uint32_t w_; \
+    uint32_t want_ = (uint32_t)tagbit(tt(a)) | ((uint32_t)tagbit(tt(b)) << 16); \
+    memcpy(&w_, &s_->t1, sizeof w_); \
+    if (unlikely((w_ & want_) != want_)) { PROF_TYPE(pf, s_, 1, a); PROF_TYPE(pf, s_, 2, b); } \
+  } while (0)
+_Static_assert(offsetof(ProfSite, t2) == offsetof(ProfSite, t1) + 2, "t1, t2 adjacent");
+#else
+#define PROFBIN(a, b) ((void)0)
+#endif
 
 /* Arithmetic with integer and float fast paths; iexp/fexp use x and y. */
 #define ARITH(rcv, iexp, fexp, tm) { \
@@ -217,6 +271,8 @@ static inline int nonewindex(State *L, Table *t)
     PROFBIN(rb, rc); \
     if (likely(ttisint(rb) && ttisint(rc))) { \
       int64_t x = ivalue(rb), y = ivalue(rc); setint(ra, iexp); \
+    } else if (ttisflt(rb) && ttisflt(rc)) { \
+      double x = fltvalue(rb), y = fltvalue(rc); setflt(ra, fexp); \
     } else if (ttisnum(rb) && ttisnum(rc)) { \
       double x = numvalue(rb), y = numvalue(rc); setflt(ra, fexp); \
     } else PROTECT(vm_arith(L, tm, rb, rc, ra)); \
@@ -276,7 +332,8 @@ void vm_execute(State *L, CallInfo *ci)
   const void *const *disp;
   LClosure *cl;
   TValue *k, *base;
-  const Instr *pc, *code;
+  const Instr *pc;
+  uintptr_t sbias;
   ProfFn *pf;
   Instr i;
   int hookline = -1;       /* line hooks: line and pc of the last instruction seen */
@@ -290,34 +347,41 @@ startfunc:
   if (unlikely(cl->p->prof == NULL))
     prof_attach(L, cl->p);   /* a proto the loader did not attach (defensive, cheap) */
   PROF_CALL(cl->p->prof);
-  if (unlikely(L->hookmask & HOOK_MASKCALL)) {
+  if (unlikely(L->hookmask & HOOK_MASKCALL) && !cl->p->is_vararg) {
     ci->savedpc = cl->p->code;
     call_hook(L, (ci->status & CIST_TAIL) ? HOOK_TAILCALL : HOOK_CALL, -1);
   }
 returning:
   cl = lfnvalue(ci->func);
   k = cl->p->k;
-  code = cl->p->code;
   pf = cl->p->prof;
+  sbias = (uintptr_t)pf->site -
+          ((uintptr_t)cl->p->code + sizeof(Instr)) * (sizeof(ProfSite) / sizeof(Instr));
   base = ci->func + 1;
   pc = ci->savedpc;
   disp = L->hookmask ? hooktab : optab;
   if (unlikely(L->hookmask)) {
-    hookpc = (int)(pc - code) - 1;
+    hookpc = (int)(pc - cl->p->code) - 1;
     hookline = (hookpc >= 0 && cl->p->lineinfo) ? cl->p->lineinfo[hookpc] : -1;
   }
   NEXT();
 
 L_hook: {
-    /* Line and count hooks, then the instruction itself. */
+    /* Line and count hooks, then the instruction itself. An instruction taking its operands
+     * "to top" (B = 0) needs L->top as the previous one left it. */
+    OpCode op = GET_OP(i);
+    if (op == OP_VARARGPREP)
+      goto *optab[op];   /* as lua5.4: hooks of a vararg function start after it */
     SAVEPC();
-    L->top = ci->top;
+    if (!(GET_B(i) == 0 && (op == OP_CALL || op == OP_TAILCALL || op == OP_RETURN ||
+                            op == OP_SETLIST)))
+      L->top = ci->top;
     if ((L->hookmask & HOOK_MASKCOUNT) && --L->hookcount == 0) {
       L->hookcount = L->basehookcount;
       call_hook(L, HOOK_COUNT, -1);
     }
     if (L->hookmask & HOOK_MASKLINE) {
-      int npc = (int)(pc - code) - 1;
+      int npc = (int)(pc - cl->p->code) - 1;
       int line = cl->p->lineinfo ? cl->p->lineinfo[npc] : -1;
       /* A new line, or a jump back (a loop on one line), is a line event. */
       int fire = line != hookline || npc <= hookpc;
@@ -328,7 +392,7 @@ L_hook: {
     }
     REFRESH();
     disp = L->hookmask ? hooktab : optab;
-    goto *optab[GET_OP(i)];
+    goto *optab[op];
   }
 
 L_MOVE:
@@ -370,7 +434,7 @@ L_GETTABUP: {
     PROF_TYPE(pf, s, 1, t);
     if (likely(ttistab(t))) {
       Table *h = tabvalue(t);
-      const TValue *v = fieldslot(pf, s, h, strvalue(KC));
+      const TValue *v = fieldslot(pf, s, h, strvalue(KC), 0);
       if (!v && !h->shape)
         v = tab_getstr(h, strvalue(KC));
       if (likely(v && !ttisnil(v))) {
@@ -392,7 +456,7 @@ L_GETFIELD: {
     PROF_TYPE(pf, s, 1, rb);
     if (likely(ttistab(rb))) {
       Table *h = tabvalue(rb);
-      const TValue *v = fieldslot(pf, s, h, strvalue(KC));
+      const TValue *v = fieldslot(pf, s, h, strvalue(KC), 0);
       if (!v && !h->shape)
         v = tab_getstr(h, strvalue(KC));
       if (likely(v && !ttisnil(v))) {
@@ -416,7 +480,7 @@ L_SELF: {
     setobj(ra + 1, &obj);
     if (likely(ttistab(&obj))) {
       Table *h = tabvalue(&obj);
-      const TValue *v = fieldslot(pf, s, h, strvalue(KC));
+      const TValue *v = fieldslot(pf, s, h, strvalue(KC), 0);
       if (!v && !h->shape)
         v = tab_getstr(h, strvalue(KC));
       if (likely(v && !ttisnil(v))) {
@@ -424,7 +488,7 @@ L_SELF: {
         NEXT();
       }
     }
-    PROTECT(vm_gettable(L, &obj, KC, RA));
+    PROTECT(vm_gettable(L, rb, KC, RA));   /* rb, not &obj: errors name the register */
     NEXT();
   }
 L_GETTABLE: {
@@ -471,7 +535,7 @@ L_SETTABUP: {
     PROF_TYPE(pf, s, 2, rc);
     if (likely(ttistab(t))) {
       Table *h = tabvalue(t);
-      TValue *slot = fieldslot(pf, s, h, strvalue(KB));
+      TValue *slot = fieldslot(pf, s, h, strvalue(KB), 1);
       if (likely(slot && (!ttisnil(slot) || nonewindex(L, h)))) {
         setobj(slot, rc);
         gc_barrierback(L, h, rc);
@@ -494,7 +558,7 @@ L_SETFIELD: {
     PROF_TYPE(pf, s, 2, rc);
     if (likely(ttistab(ra))) {
       Table *h = tabvalue(ra);
-      TValue *slot = fieldslot(pf, s, h, strvalue(KB));
+      TValue *slot = fieldslot(pf, s, h, strvalue(KB), 1);
       if (likely(slot && (!ttisnil(slot) || nonewindex(L, h)))) {
         setobj(slot, rc);
         gc_barrierback(L, h, rc);
@@ -512,9 +576,7 @@ L_SETFIELD: {
   }
 L_SETTABLE: {
     TValue *ra = RA, *rb = RB, *rc = RC;
-    ProfSite *s = SITE();
-    PROF_TYPE(pf, s, 1, ra);
-    PROF_TYPE(pf, s, 2, rc);
+    PROFBIN(ra, rc);
     if (likely(ttistab(ra))) {
       Table *h = tabvalue(ra);
       if (ttisint(rb) && (uint64_t)ivalue(rb) - 1 < h->asize) {
@@ -539,9 +601,7 @@ L_SETTABLE: {
 L_SETINT: {
     TValue *ra = RA, *rc = RC;
     int b = GET_B(i);
-    ProfSite *s = SITE();
-    PROF_TYPE(pf, s, 1, ra);
-    PROF_TYPE(pf, s, 2, rc);
+    PROFBIN(ra, rc);
     if (likely(ttistab(ra))) {
       Table *h = tabvalue(ra);
       if ((uint32_t)(b - 1) < h->asize) {
@@ -575,10 +635,10 @@ L_NEWTABLE: {
 L_ADD:  ARITH(RC, intop(+, x, y), x + y, TM_ADD)
 L_SUB:  ARITH(RC, intop(-, x, y), x - y, TM_SUB)
 L_MUL:  ARITH(RC, intop(*, x, y), x * y, TM_MUL)
-L_MOD:  DIVARITH(RC, obj_imod, obj_fmod(x, y), TM_MOD, "attempt to perform 'n%%0'")
+L_MOD:  DIVARITH(RC, imod, obj_fmod(x, y), TM_MOD, "attempt to perform 'n%%0'")
 L_POW:  FARITH(RC, (y == 2 ? x * x : pow(x, y)), TM_POW)
 L_DIV:  FARITH(RC, x / y, TM_DIV)
-L_IDIV: DIVARITH(RC, obj_idiv, floor(x / y), TM_IDIV, "attempt to divide by zero")
+L_IDIV: DIVARITH(RC, idiv, floor(x / y), TM_IDIV, "attempt to divide by zero")
 L_BAND: BITWISE(RC, x & y, TM_BAND)
 L_BOR:  BITWISE(RC, x | y, TM_BOR)
 L_BXOR: BITWISE(RC, x ^ y, TM_BXOR)
@@ -587,10 +647,10 @@ L_SHR:  BITWISE(RC, obj_shl(x, intop(-, 0, y)), TM_SHR)
 L_ADDK:  ARITH(KC, intop(+, x, y), x + y, TM_ADD)
 L_SUBK:  ARITH(KC, intop(-, x, y), x - y, TM_SUB)
 L_MULK:  ARITH(KC, intop(*, x, y), x * y, TM_MUL)
-L_MODK:  DIVARITH(KC, obj_imod, obj_fmod(x, y), TM_MOD, "attempt to perform 'n%%0'")
+L_MODK:  DIVARITH(KC, imod, obj_fmod(x, y), TM_MOD, "attempt to perform 'n%%0'")
 L_POWK:  FARITH(KC, (y == 2 ? x * x : pow(x, y)), TM_POW)
 L_DIVK:  FARITH(KC, x / y, TM_DIV)
-L_IDIVK: DIVARITH(KC, obj_idiv, floor(x / y), TM_IDIV, "attempt to divide by zero")
+L_IDIVK: DIVARITH(KC, idiv, floor(x / y), TM_IDIV, "attempt to divide by zero")
 L_BANDK: BITWISE(KC, x & y, TM_BAND)
 L_BORK:  BITWISE(KC, x | y, TM_BOR)
 L_BXORK: BITWISE(KC, x ^ y, TM_BXOR)
@@ -783,6 +843,29 @@ L_CALL: {
         PROF_SEEN(pf, s, cfnvalue(ra), 0);
     }
 #endif
+    if (likely(ttislfn(ra))) {
+      /* A Lua function: a new frame in this same loop (call_precall's Lua case, inline). */
+      Proto *np = lfnvalue(ra)->p;
+      int narg = (int)(L->top - ra) - 1;
+      if (unlikely(L->stack_last - L->top <= np->maxstack)) {
+        ptrdiff_t off = savestack(L, ra);
+        call_growstack(L, np->maxstack);
+        ra = restorestack(L, off);
+      }
+      CallInfo *nci = ci->next;
+      if (unlikely(!nci))
+        nci = call_newci(L);
+      nci->func = ra;
+      nci->top = ra + 1 + np->maxstack;
+      nci->nresults = nresults;
+      nci->status = CIST_LUA;
+      nci->savedpc = np->code;
+      nci->nextra = 0;
+      for (; narg < np->numparams; narg++)
+        setnil(L->top++);
+      L->ci = ci = nci;
+      goto startfunc;
+    }
     CallInfo *nci = call_precall(L, ra, nresults);
     if (nci) {
       ci = nci;
@@ -871,11 +954,28 @@ doreturn: {
     Proto *p = cl->p;
     if (p->is_vararg)
       ci->func -= ci->nextra + p->numparams + 1;
-    L->top = rret + nret;
-    SAVEPC();
     int fresh = ci->status & CIST_FRESH;
     int wanted = ci->nresults;
-    call_poscall(L, ci, nret);
+    if (unlikely(L->hookmask)) {
+      L->top = rret + nret;
+      SAVEPC();
+      call_poscall(L, ci, nret);
+    } else {
+      /* call_poscall inline */
+      TValue *res = ci->func;
+      int want = wanted < 0 ? nret : wanted;
+      if (likely(want == 1 && nret >= 1)) {
+        setobj(res, rret);   /* the common single result */
+      } else {
+        int j = 0;
+        for (; j < nret && j < want; j++)
+          setobj(res + j, rret + j);
+        for (; j < want; j++)
+          setnil(res + j);
+      }
+      L->top = res + want;
+      L->ci = ci->prev;
+    }
     if (fresh)
       return;
     ci = L->ci;
@@ -897,8 +997,8 @@ L_FORLOOP: {
       uint64_t count = (uint64_t)ivalue(ra + 1);
       if (count > 0) {
         int64_t idx = intop(+, ivalue(ra), ivalue(ra + 2));
-        setint(ra + 1, (int64_t)(count - 1));
-        setint(ra, idx);
+        ra[1].v.i = (int64_t)(count - 1);   /* tags stay integer */
+        ra->v.i = idx;
         setint(ra + 3, idx);
         pc -= GET_Bx(i);
         PROF_LOOP(pf);
@@ -1022,6 +1122,11 @@ L_VARARGPREP: {
     ci->top = top + 1 + fsize;
     L->top = top + 1 + nfix;
     REFRESH();
+    if (unlikely(L->hookmask & HOOK_MASKCALL)) {
+      SAVEPC();
+      call_hook(L, (ci->status & CIST_TAIL) ? HOOK_TAILCALL : HOOK_CALL, -1);
+      REFRESH();
+    }
     NEXT();
   }
 L_EXTRAARG:

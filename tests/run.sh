@@ -3,6 +3,7 @@
 # "N passed, N failed, N skipped"; exits 1 if anything failed. How it works: docs/testing.md.
 #
 #   tests/run.sh [group...]     groups: lua gen bad asan fuzz cli (default: all, in that order)
+#   tests/run.sh --transcript FILE.lua    FILE's masked transcript under jolt (for .expected files)
 #
 # Environment (defaults in brackets):
 #   JOLT       binary under test [build/bin/jolt]      LUA   reference [/usr/bin/lua5.4]
@@ -22,8 +23,9 @@ SEED=${SEED:-1}
 GEN_COUNT=${GEN_COUNT:-300}
 GEN_BATCH=50
 FUZZ_TIME=${FUZZ_TIME:-20}
-WORK=build/test
-mkdir -p "$WORK"
+# A private work directory, since several people may run tests at once; kept when a test failed.
+mkdir -p build/test
+WORK=$(mktemp -d build/test/run.XXXXXX) || exit 1
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(lua gen bad asan fuzz cli)
@@ -272,12 +274,21 @@ group_cli() {
 		case $r in
 		0) pass "$name" ;;
 		4) skip "$name" "$(tail -n 1 "$WORK/out")" ;;
-		*) fail "$name"; { echo "$(why $r)"; cat "$WORK/out"; } | diag ;;
+		*) fail "$name"; { why $r; cat "$WORK/out"; } | diag ;;
 		esac
 	done
 }
 
 # -- Main ------------------------------------------------------------------------------------
+
+# "--transcript FILE": print FILE's masked transcript under $JOLT, e.g. to write the .expected of
+# a program that declares expect-differ (check it by hand first).
+if [ "${1:-}" = --transcript ]; then
+	[ $# -eq 2 ] || { echo "usage: tests/run.sh --transcript FILE.lua" >&2; exit 2; }
+	transcript "$JOLT" "$2"
+	rm -rf "$WORK"
+	exit 0
+fi
 
 total=0
 for g in "${groups[@]}"; do total=$((total + $(count "$g"))); done
@@ -285,5 +296,6 @@ echo "TAP version 13"
 echo "1..$total"
 if [ ! -x "$JOLT" ]; then echo "# warning: $JOLT is not built: its tests fail (make)"; fi
 for g in "${groups[@]}"; do "group_$g"; done
+if [ $nfail -eq 0 ]; then rm -rf "$WORK"; else echo "# files of failed tests kept in $WORK"; fi
 echo "$npass passed, $nfail failed, $nskip skipped"
 [ $nfail -eq 0 ]

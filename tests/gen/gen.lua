@@ -56,13 +56,20 @@ end
 
 local gen = {}
 
+-- lua5.4 (5.4.4) reports integer division and modulo by zero with a stale line number (the
+-- line of the function, not of the operator): a reference bug, so divisors never are zero.
+local function binop(a, op, b)
+  if op == "//" or op == "%" then b = "nz(" .. b .. ")" end
+  return "(" .. a .. " " .. op .. " " .. b .. ")"
+end
+
 function gen.int(d)
   if d <= 0 or chance(0.25) then
     return var("int") or pick(INTS)
   end
   local r = rnd(14)
   if r <= 4 then
-    return "(" .. operand("int", d - 1) .. " " .. pick({"+", "-", "*", "//", "%"}) .. " " .. operand("int", d - 1) .. ")"
+    return binop(operand("int", d - 1), pick({"+", "-", "*", "//", "%"}), operand("int", d - 1))
   elseif r <= 6 then
     return "(" .. operand("int", d - 1) .. " " .. pick({"&", "|", "~", "<<", ">>"}) .. " " .. operand("int", d - 1) .. ")"
   elseif r == 7 then
@@ -90,7 +97,7 @@ function gen.float(d)
   end
   local r = rnd(9)
   if r <= 3 then
-    return "(" .. num(d - 1) .. " " .. pick({"+", "-", "*", "/", "//", "%", "^"}) .. " " .. operand("float", d - 1) .. ")"
+    return binop(num(d - 1), pick({"+", "-", "*", "/", "//", "%", "^"}), operand("float", d - 1))
   elseif r == 4 then
     return "(" .. num(d - 1) .. " / " .. num(d - 1) .. ")"
   elseif r == 5 then
@@ -199,12 +206,18 @@ function gen.fn(d)
 end
 
 -- Calls of closures and boxes produce values of any kind.
+-- Inside coroutines, no boxes and no calls of generated closures: lua5.4 (5.4.4) passes wrong
+-- operands to __concat when a concatenation of three or more values calls it in a coroutine
+-- (e.g. `(-1) .. (box .. "b")` gives __concat(-1, box)), a reference bug.
+local nobox = false
+
 function expr(kind, d)
-  if d > 0 and chance(0.06) then
+  if nobox and (kind == "box" or kind == "fn") then kind = "int" end
+  if d > 0 and not nobox and chance(0.06) then
     local f = var("fn")
     if f then return f .. "(" .. num(d - 1) .. ", " .. num(d - 1) .. ")" end
   end
-  if kind == "int" and d > 0 and chance(0.05) then
+  if kind == "int" and d > 0 and not nobox and chance(0.05) then
     return "(" .. operand("box", d - 1) .. ")(" .. num(d - 1) .. ")"
   end
   return gen[kind](d)
@@ -243,6 +256,7 @@ MT.__tostring = function(a) return "box<" .. tostring(a.n) .. ">" end
 MT.__call = function(self, x) return self.n * 2 + x end
 MT.__index = function(t, k) return "missing:" .. str(k) end
 local function id(a, b) return a end
+local function nz(x) if x == 0 then return 7 end return x end
 local function count(t) local n = 0 for _ in pairs(t) do n = n + 1 end return n end
 local function ints(n, start) local t = {} for i = 1, n do t[i] = (start * i) % 97 end return t end
 local show
@@ -376,12 +390,26 @@ end
 
 local function stmt_coroutine()
   emit(("try(%d, function()\n  local co = coroutine.wrap(function(x)\n    for i = 1, 3 do x = coroutine.yield(%s) end\n    return \"done\"\n  end)\n  return co(1), co(2), co(3), co(4)\nend)"):format(
-    line, (function() addvar("int", "x"); local e = any(2); scope.int[#scope.int] = nil; return e end)()))
+    line, (function()
+      local saved = scope
+      scope = {int = {"x"}, float = {}, str = {}, bool = {}, tbl = {}, box = {}, fn = {}}
+      for _, k in ipairs({"int", "float", "str", "bool"}) do
+        for _, v in ipairs(saved[k]) do table.insert(scope[k], v) end
+      end
+      nobox = true
+      local e = any(2)
+      nobox, scope = false, saved
+      return e
+    end)()))
 end
 
+-- The block's expression is a leaf, which cannot fail: lua5.4 (5.4.4) can turn an error raised
+-- in a block with <close> variables (even one caught by a pcall inside it) into "attempt to call
+-- a nil value" and skip a __close (seen with SEED=1, program 149), a reference bug.
+-- tests/lua/lang_goto_close.lua covers errors through <close> variables.
 local function stmt_close()
   emit(("try(%d, function()\n  local log = {}\n  do\n    local a <close> = setmetatable({}, {__close = function() log[#log + 1] = \"a\" end})\n    local b <close> = setmetatable({}, {__close = function(_, e) log[#log + 1] = \"b\" .. (e and \"!\" or \"\") end})\n    log[#log + 1] = str(%s)\n  end\n  return table.concat(log, \",\")\nend)"):format(
-    line, any(2)))
+    line, any(0)))
 end
 
 local STMTS = {

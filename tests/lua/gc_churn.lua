@@ -1,12 +1,12 @@
 -- memory churn: tables, strings, closures, coroutines; the heap stays bounded
 local live = {}
 local maxkb = 0
-for i = 1, 200000 do
+for i = 1, 6000 do
   local t = {i, tostring(i), name = "n" .. i % 100}
   t.f = function() return t[1] end
   live[i % 1000] = t
   if i % 3 == 0 then live[(i * 7) % 1000] = string.rep("x", i % 200) end
-  if i % 5000 == 0 then
+  if i % 1000 == 0 then
     local co = coroutine.wrap(function(a) local s = coroutine.yield(a + 1) return s * 2 end)
     assert(co(i) == i + 1 and co(3) == 6)
     local kb = collectgarbage("count")

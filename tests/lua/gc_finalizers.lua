@@ -1,6 +1,8 @@
 -- finalizers: order, resurrection, late __gc, errors, finalizers at exit
 local order = {}
-for i = 1, 5 do setmetatable({}, {__gc = function() order[#order + 1] = i end}) end
+local objs = {}
+for i = 1, 5 do objs[i] = setmetatable({}, {__gc = function() order[#order + 1] = i end}) end
+objs = nil
 collectgarbage()
 print("order", table.concat(order, " "))
 

@@ -32,9 +32,9 @@ local function check(t, keys, vals)
 end
 
 local fails = 0
-for round = 1, 60 do
+for round = 1, 15 do
   local t, vals = {}, {}
-  for op = 1, 400 do
+  for op = 1, 300 do
     local j = rand(#pool)
     local r = rand(10)
     if r <= 6 then

@@ -1,0 +1,14 @@
+-- sieve: numeric loops over a boolean array (Eratosthenes), repeated.
+local function sieve(n)
+  local composite, count = {}, 0
+  for i = 2, n do
+    if not composite[i] then
+      count = count + 1
+      for j = i * i, n, i do composite[j] = true end
+    end
+  end
+  return count
+end
+local total = 0
+for _ = 1, 8 do total = total + sieve(300000) end
+print(string.format("sieve %d", total))

@@ -1,0 +1,122 @@
+-- gsub (string, table and function replacements, anchors, max n) and gmatch (with init)
+local function show(v)
+  if type(v) ~= "string" then return tostring(v) end
+  return (v:gsub("[%z\1-\31\127-\255]", function(c) return ("\\%d"):format(c:byte()) end))
+end
+local function out(...)
+  local r = table.pack(...)
+  for i = 1, r.n do r[i] = show(r[i]) end
+  print(table.concat(r, "\t", 1, r.n))
+end
+local function G(...) out(pcall(string.gsub, ...)) end
+
+-- string replacements
+G("hello world", "o", "0")
+G("hello world", "o", "0", 1)
+G("hello world", "o", "0", 0)
+G("hello world", "o", "0", -1)
+G("hello world", "o", "0", 2.0)
+G("hello world", "(o)", "[%1%0%%]")
+G("hello world", "%w+", "<%0>")
+G("hello world", "(%w+) (%w+)", "%2 %1")
+G("hello", "", "-")
+G("hello", "", "-", 3)
+G("abc", ".-", "-")
+G("abc", "x*", "-")
+G("abc", "b*", "-")
+G("hello world", "^h", "H")
+G("hello world", "^o", "H")
+G("hello hello", "^hello", "bye")
+G("abc", "$", "!")
+G("abc", "^", "!")
+G("abc", "^$", "!")
+G("", "^$", "!")
+G("hello", "()l", "%1")
+G("hello", "l", "%1")
+G("a,b,,c", ",", ";")
+G("a b c", "%s", "%%")
+G("abc", ".", 1)
+G("abc", ".", 1.5)
+G("x = 1", "%d", "%0%0")
+G("abc\0def", "%z", "<0>")
+G("αβγ", "[\128-\191]", "")
+G(12345, 3, 0)
+G("abc", "%w", "%")
+G("abc", "%w", "%x")
+G("abc", "%w", "%2")
+G("abc", "(%w)", "%2")
+G("abc", "(%w", "x")
+G("abc", "%", "x")
+G("abc", "a", "%9")
+
+-- table replacements
+local vars = {name = "Lua", version = 5.4, yes = true, no = false}
+G("$name $version $missing $no", "%$(%w+)", vars)
+G("hello world", "%w+", {hello = "HI"})
+G("a b", "%w", {a = 1, b = 2.5})
+G("$yes", "%$(%w+)", vars)
+G("$x", "%$(%w+)", {x = {}})
+G("abc", "()", {[1] = "one", [2] = "two"})
+
+-- function replacements
+G("hello world", "%w+", string.upper)
+G("hello world", "(%w)(%w*)", function(a, b) return a:upper() .. b end)
+G("1 2 3", "%d", function(d) return d * 2 end)
+G("1 2 3", "%d", function(d) if d == "2" then return nil end return "x" end)
+G("1 2 3", "%d", function(d) return false end)
+G("abc", "", function(...) return select("#", ...) end)
+G("abc", "()", function(p) return "[" .. p .. "]" end)
+G("a", "a", function() return {} end)
+G("a", "a", function() error("boom") end)
+G("a", "a", function() error({}) end)
+local n = 0
+G("aaa", "a", function() n = n + 1; return n end)
+G("x", "x", print == print and function(...) return select("#", ...) end)
+
+-- bad replacement arguments
+G("abc", "a")
+G("abc", "a", nil)
+G("abc", "a", true)
+G("abc", "a", "x", "y")
+G("abc", "a", "x", 1.5)
+G()
+G("abc")
+
+-- gmatch
+local function each(...)
+  local ok, err = pcall(function(...)
+    local parts = {}
+    for a, b, c in string.gmatch(...) do
+      parts[#parts + 1] = show(a) .. (b and "," .. show(b) or "") .. (c and "," .. show(c) or "")
+    end
+    print(#parts, table.concat(parts, " | "))
+  end, ...)
+  if not ok then print("error", err) end
+end
+each("one two  three", "%a+")
+each("k1=v1, k2=v2", "(%w+)=(%w+)")
+each("abc", "")
+each("abc", ".-")
+each("abc", "()")
+each("abc", "()(.)()")
+each("hello world", "%a+", 3)
+each("hello world", "%a+", -5)
+each("hello world", "%a+", 100)
+each("hello world", "%a+", 12)
+each("hello world", "%a*", 0)
+each("^a^a", "^a")
+each("abc", "%")
+each("abc", "(")
+each("a,b,,c", "([^,]*)")
+each("", ".*")
+each("x", "")
+each("ab", "%f[%w]")
+local it = ("a1b2"):gmatch("%a(%d)")
+print(it(), it(), it(), it())
+local co = coroutine.wrap(function()
+  for w in ("x y z"):gmatch("%a") do coroutine.yield(w) end
+end)
+print(co(), co(), co())
+print(pcall(string.gmatch))
+print(pcall(string.gmatch, "x"))
+print(select("#", pcall(string.gmatch, "x", "y", "z")))
