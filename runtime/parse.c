@@ -200,7 +200,7 @@ static _Noreturn void semerrorf(LexState *ls, const char *fmt, const Str *s, int
 /* -- Emitting instructions -------------------------------------------------------------- */
 
 static int code(FuncState *fs, Instr i) {
-  if (fs->pc >= fs->codecap) {
+  if (fs->pc >= fs->codecap) {   /* lineinfo grows the same way, so both hold codecap */
     int cap = fs->codecap;
     GROW(fs->ls->L, fs->code, fs->codecap, fs->pc);
     GROW(fs->ls->L, fs->lineinfo, cap, fs->pc);
@@ -389,8 +389,19 @@ static int intK(FuncState *fs, int64_t n) {
   return idx;
 }
 
-/* Floats are few: a linear search by bit pattern keeps 0.0 and -0.0 apart. */
+/* A non-integral float is a table key of its own; an integral one would collide with the
+ * integer key, so those (and -0.0, kept apart from 0.0 by bit pattern) are searched. */
 static int numberK(FuncState *fs, double n) {
+  int64_t asint;
+  if (!obj_flt2int(n, &asint, 0)) {
+    TValue key;
+    setflt(&key, n);
+    const TValue *found = tab_get(kcache(fs), &key);
+    if (ttisint(found)) return (int)ivalue(found);
+    int idx = addk(fs, &key);
+    cache_index(fs, &key, idx);
+    return idx;
+  }
   for (int i = 0; i < fs->nk; i++)
     if (ttisflt(&fs->k[i]) && memcmp(&fltvalue(&fs->k[i]), &n, sizeof n) == 0) return i;
   TValue v;

@@ -234,6 +234,7 @@ Table *tab_new(State *L, int narr, int nrec) {
   uint32_t i;
   t->nomm = 0;
   t->pad_ = 0;
+  t->lenhint = 0;
   t->asize = 0;
   t->arr = NULL;
   t->shape = G(L)->rootshape;
@@ -434,14 +435,22 @@ static uint64_t hashborder(Table *t, uint64_t j) {
 uint64_t tab_len(Table *t) {
   uint32_t n = t->asize;
   if (n > 0 && ttisnil(&t->arr[n - 1])) {
-    /* A border inside the array: arr[i-1] present (or i == 0) and arr[j-1] absent. */
-    uint32_t i = 0, j = n;
+    /* A border inside the array: arr[i-1] present (or i == 0) and arr[j-1] absent. Sequences
+     * grow and shrink by one at a time, so the last border or its neighbours usually still are
+     * one, which saves a binary search over a large array on every `t[#t+1] = v`. */
+    uint32_t h = t->lenhint, i = 0, j = n;
+    if (h < n) {
+      if ((h == 0 || !ttisnil(&t->arr[h - 1])) && ttisnil(&t->arr[h])) return h;
+      if (h + 1 < n && !ttisnil(&t->arr[h]) && ttisnil(&t->arr[h + 1])) return t->lenhint = h + 1;
+      if (h >= 1 && ttisnil(&t->arr[h - 1]) && (h == 1 || !ttisnil(&t->arr[h - 2])))
+        return t->lenhint = h - 1;
+    }
     if (n >= 2 && !ttisnil(&t->arr[n - 2])) return n - 1;
     while (j - i > 1) {
       uint32_t m = i + (j - i) / 2;
       if (ttisnil(&t->arr[m - 1])) j = m; else i = m;
     }
-    return i;
+    return t->lenhint = i;
   }
   if (t->hcount == 0 || ttisnil(tab_getint(t, (int64_t)n + 1))) return n;
   return hashborder(t, n);

@@ -7,7 +7,7 @@ local function counter() local n = 0 return function() n = n + 1 return n end en
 local data = {}
 for i = 1, 1000 do data[i] = i end
 local check = 0
-for round = 1, 1500 do
+for round = 1, 8000 do
   local add = adder(round % 10)
   local mapped = map(data, add)
   local evens = filter(mapped, function(x) return x % 2 == 0 end)

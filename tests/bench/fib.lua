@@ -1,5 +1,5 @@
 -- fib: recursive calls and integer arithmetic.
 local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
 local sum = 0
-for i = 1, 3 do sum = sum + fib(27 + i) end
+for i = 1, 3 do sum = sum + fib(31 + i) end
 print(string.format("fib %d", sum))

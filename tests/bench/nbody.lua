@@ -62,5 +62,5 @@ end
 local nb = #bodies
 offset(bodies, nb)
 local e0 = energy(bodies, nb)
-for _ = 1, 150000 do advance(bodies, nb, 0.01) end
+for _ = 1, 300000 do advance(bodies, nb, 0.01) end
 print(string.format("nbody %.9f %.9f", e0, energy(bodies, nb)))

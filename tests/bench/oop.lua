@@ -26,7 +26,7 @@ local shapes = {}
 for i = 1, 100 do shapes[i] = (i % 2 == 0) and Rect.new(i % 7 + 1, i % 5 + 1) or Circle.new(i % 9 + 1) end
 local total, same = 0, 0
 local step = Vec.new(1, 2)
-for round = 1, 12000 do
+for round = 1, 60000 do
   for i = 1, #shapes do
     local s = shapes[i]
     total = total + s:area()

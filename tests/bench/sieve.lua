@@ -10,5 +10,5 @@ local function sieve(n)
   return count
 end
 local total = 0
-for _ = 1, 8 do total = total + sieve(300000) end
+for _ = 1, 30 do total = total + sieve(300000) end
 print(string.format("sieve %d", total))

@@ -18,7 +18,7 @@ local function Atv(x, y, N)
   end
 end
 local function AtAv(x, y, t, N) Av(x, t, N); Atv(t, y, N) end
-local N = 250
+local N = 600
 local u, v, t = {}, {}, {}
 for i = 1, N do u[i] = 1 end
 for _ = 1, 10 do AtAv(u, v, t, N); AtAv(v, u, t, N) end

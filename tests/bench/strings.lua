@@ -1,7 +1,7 @@
 -- strings: building strings with table.concat, format, gsub, find, sub and byte.
 local parts = {}
 local check = 0
-for round = 1, 6 do
+for round = 1, 48 do
   parts = {}
   for i = 1, 20000 do
     parts[#parts + 1] = string.format("%d:%s;", i, (i % 7 == 0) and "seven" or "item")

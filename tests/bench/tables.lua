@@ -2,7 +2,7 @@
 local seed = 42
 local function rand(n) seed = (seed * 16807) % 2147483647; return seed % n end
 local check = 0
-for _ = 1, 2 do
+for _ = 1, 5 do
   local a = {}
   for i = 1, 60000 do table.insert(a, rand(1000000)) end
   table.sort(a)
