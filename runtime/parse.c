@@ -113,6 +113,8 @@ typedef struct BlockCnt {
   uint8_t insidetbc;
 } BlockCnt;
 
+typedef struct KSlot { uint64_t bits; int tag; int idx; } KSlot;   /* idx -1: empty */
+
 typedef struct FuncState {
   struct FuncState *prev;
   LexState *ls;
@@ -130,8 +132,8 @@ typedef struct FuncState {
   int maxstack;
   int numparams, is_vararg, needclose;
   int linedefined, lastlinedefined;
-  int knil, ktrue, kfalse;   /* constant indices, -1 until used */
-  ptrdiff_t mark;       /* stack slot of the constant-index table; children above it */
+  KSlot *kmap; int kmapcap;  /* constant -> index (power-of-2 capacity) */
+  ptrdiff_t mark;       /* stack slot where the finished proto goes; children anchored from here */
 } FuncState;
 
 typedef enum {
@@ -349,74 +351,82 @@ static int need_value(FuncState *fs, int list) {
 
 /* -- Constants -------------------------------------------------------------------------- */
 
-static Table *kcache(FuncState *fs) {
-  return tabvalue(restorestack(fs->ls->L, fs->mark));
+/* The constant index of a value is found through a private open-addressing map keyed by tag
+ * and payload bits: strings by pointer (the lexer gives equal strings one object), floats by
+ * bit pattern (0.0 and -0.0 stay apart), nil and booleans by tag alone. */
+static uint32_t kmap_hash(int tag, uint64_t bits) {
+  uint64_t h = (bits ^ ((uint64_t)tag << 56)) * 0x9e3779b97f4a7c15ull;
+  return (uint32_t)(h >> 32);
+}
+
+static uint64_t kbits(const TValue *v) {
+  if (ttisnil(v) || ttisbool(v)) return 0;
+  if (ttisstr(v)) return (uint64_t)(uintptr_t)strvalue(v);
+  uint64_t b;
+  memcpy(&b, &v->v, sizeof b);
+  return b;
+}
+
+/* Slot of v in the map: its entry, or the empty slot where it belongs. */
+static KSlot *kmap_slot(FuncState *fs, int tag, uint64_t bits) {
+  uint32_t mask = (uint32_t)fs->kmapcap - 1;
+  for (uint32_t i = kmap_hash(tag, bits) & mask; ; i = (i + 1) & mask) {
+    KSlot *ks = &fs->kmap[i];
+    if (ks->idx < 0 || (ks->tag == tag && ks->bits == bits)) return ks;
+  }
+}
+
+static void kmap_grow(FuncState *fs) {
+  KSlot *old = fs->kmap;
+  int oldcap = fs->kmapcap;
+  int cap = oldcap ? oldcap * 2 : 64;
+  KSlot *nm = malloc((size_t)cap * sizeof(KSlot));
+  if (nm == NULL) memerror(fs->ls->L);
+  for (int i = 0; i < cap; i++) nm[i].idx = -1;
+  fs->kmap = nm;
+  fs->kmapcap = cap;
+  for (int i = 0; i < oldcap; i++)
+    if (old[i].idx >= 0) *kmap_slot(fs, old[i].tag, old[i].bits) = old[i];
+  free(old);
 }
 
 static int addk(FuncState *fs, const TValue *v) {
+  if (2 * (fs->nk + 1) > fs->kmapcap) kmap_grow(fs);   /* at most half full */
+  int tag = tt(v);
+  uint64_t bits = kbits(v);
+  KSlot *ks = kmap_slot(fs, tag, bits);
+  if (ks->idx >= 0) return ks->idx;
   GROW(fs->ls->L, fs->k, fs->kcap, fs->nk);
   fs->k[fs->nk] = *v;
+  ks->tag = tag;
+  ks->bits = bits;
+  ks->idx = fs->nk;
   return fs->nk++;
 }
 
-static void cache_index(FuncState *fs, const TValue *key, int idx) {
-  State *L = fs->ls->L;
-  Table *t = kcache(fs);
-  TValue v;
-  setint(&v, idx);
-  TValue *slot = tab_set(L, t, key);
-  *slot = v;
-  gc_barrierback(L, t, key);
-}
-
 static int stringK(FuncState *fs, Str *s) {
-  const TValue *found = tab_getstr(kcache(fs), s);
-  if (ttisint(found)) return (int)ivalue(found);
   TValue v;
   setstr(&v, s);
-  int idx = addk(fs, &v);
-  cache_index(fs, &v, idx);
-  return idx;
+  return addk(fs, &v);
 }
 
 static int intK(FuncState *fs, int64_t n) {
-  const TValue *found = tab_getint(kcache(fs), n);
-  if (ttisint(found)) return (int)ivalue(found);
   TValue v;
   setint(&v, n);
-  int idx = addk(fs, &v);
-  cache_index(fs, &v, idx);
-  return idx;
+  return addk(fs, &v);
 }
 
-/* A non-integral float is a table key of its own; an integral one would collide with the
- * integer key, so those (and -0.0, kept apart from 0.0 by bit pattern) are searched. */
 static int numberK(FuncState *fs, double n) {
-  int64_t asint;
-  if (!obj_flt2int(n, &asint, 0)) {
-    TValue key;
-    setflt(&key, n);
-    const TValue *found = tab_get(kcache(fs), &key);
-    if (ttisint(found)) return (int)ivalue(found);
-    int idx = addk(fs, &key);
-    cache_index(fs, &key, idx);
-    return idx;
-  }
-  for (int i = 0; i < fs->nk; i++)
-    if (ttisflt(&fs->k[i]) && memcmp(&fltvalue(&fs->k[i]), &n, sizeof n) == 0) return i;
   TValue v;
   setflt(&v, n);
   return addk(fs, &v);
 }
 
-static int singletonK(FuncState *fs, int *slot, int tag) {
-  if (*slot < 0) {
-    TValue v;
-    v.tt = (uint8_t)tag;
-    v.v.i = 0;
-    *slot = addk(fs, &v);
-  }
-  return *slot;
+static int singletonK(FuncState *fs, int tag) {
+  TValue v;
+  v.tt = (uint8_t)tag;
+  v.v.i = 0;
+  return addk(fs, &v);
 }
 
 static int isshortK(FuncState *fs, int idx) {
@@ -676,9 +686,9 @@ static int exp2K(FuncState *fs, ExpDesc *e) {
   if (hasjumps(e)) return 0;
   int info;
   switch (e->k) {
-    case E_TRUE: info = singletonK(fs, &fs->ktrue, TAG_TRUE); break;
-    case E_FALSE: info = singletonK(fs, &fs->kfalse, TAG_FALSE); break;
-    case E_NIL: info = singletonK(fs, &fs->knil, TAG_NIL); break;
+    case E_TRUE: info = singletonK(fs, TAG_TRUE); break;
+    case E_FALSE: info = singletonK(fs, TAG_FALSE); break;
+    case E_NIL: info = singletonK(fs, TAG_NIL); break;
     case E_KINT: info = intK(fs, e->u.ival); break;
     case E_KFLT: info = numberK(fs, e->u.nval); break;
     case E_KSTR: info = stringK(fs, e->u.strval); break;
@@ -1470,12 +1480,7 @@ static FuncState *open_func(LexState *ls, BlockCnt *bl) {
   fs->firstlocal = ls->dyd->actvar.n;
   fs->firstlabel = ls->dyd->label.n;
   fs->maxstack = 2;
-  fs->knil = fs->ktrue = fs->kfalse = -1;
-  call_checkstack(L, 1);
-  Table *t = tab_new(L, 0, 0);
-  settab(L->top, t);
-  L->top++;
-  fs->mark = savestack(L, L->top - 1);
+  fs->mark = savestack(L, L->top);
   enterblock(fs, bl, 0);
   return fs;
 }
@@ -1502,6 +1507,7 @@ static void free_funcstate(FuncState *fs) {
   free(fs->p);
   free(fs->upvals);
   free(fs->locvars);
+  free(fs->kmap);
   free(fs);
 }
 

@@ -151,8 +151,10 @@ void prof_newseen(ProfFn *f, ProfSite *s, void *obj, uint32_t slot)
 {
   if (s->seen[1] == obj) {
     s->seen[1] = s->seen[0];
+    s->slot1 = s->slot;
   } else if (s->nseen < 2) {
     s->seen[1] = s->seen[0];
+    s->slot1 = s->slot;
     s->nseen++;
     f->lastchange = f->calls;
   } else if (!(s->flags & PS_MEGA)) {

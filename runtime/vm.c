@@ -537,6 +537,8 @@ L_SETTABUP: {
       Table *h = tabvalue(t);
       TValue *slot = fieldslot(pf, s, h, strvalue(KB), 1);
       if (likely(slot && (!ttisnil(slot) || nonewindex(L, h)))) {
+        if (ttisnil(slot))          /* a key comes back: it may be a metamethod's */
+          tab_invalidate_mm(h);
         setobj(slot, rc);
         gc_barrierback(L, h, rc);
         NEXT();
@@ -560,6 +562,8 @@ L_SETFIELD: {
       Table *h = tabvalue(ra);
       TValue *slot = fieldslot(pf, s, h, strvalue(KB), 1);
       if (likely(slot && (!ttisnil(slot) || nonewindex(L, h)))) {
+        if (ttisnil(slot))          /* a key comes back: it may be a metamethod's */
+          tab_invalidate_mm(h);
         setobj(slot, rc);
         gc_barrierback(L, h, rc);
         NEXT();

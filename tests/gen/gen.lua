@@ -338,11 +338,11 @@ local function stmt_counter()
 end
 
 local function stmt_for()
-  local a, b = pick({{"1", "5"}, {"5", "1"}, {"math.maxinteger - 3", "math.maxinteger"},
+  local range = pick({{"1", "5"}, {"5", "1"}, {"math.maxinteger - 3", "math.maxinteger"},
     {"math.mininteger", "math.mininteger + 2"}, {"1.0", "2.5"}, {"0", "3"}, {"-2", "2"}})
   local step = pick({"1", "-1", "2", "0.5", "math.maxinteger"})
   emit(("try(%d, function()\n  local acc, n = %s, 0\n  for i = %s, %s, %s do\n    n = n + 1\n    if n > 6 then break end\n    acc = %s\n  end\n  return acc, n\nend)"):format(
-    line, expr("int", 1), a[1], a[2], step,
+    line, expr("int", 1), range[1], range[2], step,
     (function() addvar("int", "i"); addvar("int", "acc"); local e = expr("int", 2)
       scope.int[#scope.int] = nil; scope.int[#scope.int] = nil; return e end)()))
 end

@@ -88,3 +88,16 @@ local C = setmetatable({}, {__concat = function(x, y)
   local r = type(y) == "table" and "C" or tostring(y)
   return l .. r end})
 print(1 .. C, C .. 2.5, "a" .. C .. "b", C .. C)
+
+-- A metamethod key that returns to an existing (nil) field slot must be seen again.
+do
+  local mt = {}
+  local t = setmetatable({}, mt)
+  mt.__index = nil
+  print("revived __index", t.x)
+  mt.__index = function() return 2 end
+  print("revived __index", t.x)
+  mt.__index = nil
+  mt.__index = {x = 3}
+  print("revived __index", t.x)
+end
