@@ -56,14 +56,15 @@ J_HIDDEN void lex_init(State *L);     /* interns and fixes the reserved words (i
 J_HIDDEN void lex_setinput(LexState *ls, const char *buf, size_t len, Str *source);
 J_HIDDEN void lex_next(LexState *ls);
 J_HIDDEN int lex_lookahead(LexState *ls);
-J_HIDDEN Str *lex_newstring(LexState *ls, const char *s, size_t len);   /* anchored */
+/* A string anchored for the compilation; equal strings (long ones too) give one object. */
+J_HIDDEN Str *lex_newstring(LexState *ls, const char *s, size_t len);
 /* Text of a token for messages: "'x'" or "<eof>"; writes at most 64 bytes. */
 J_HIDDEN const char *lex_token2str(int tok, char *out);
 /* Error at the current token ("... near 'tok'"); msg is copied. */
 _Noreturn J_HIDDEN void lex_syntaxerror(LexState *ls, const char *msg);
 /* Error without the "near" part (semantic errors: labels, const assignment). */
 _Noreturn J_HIDDEN void lex_semerror(LexState *ls, const char *msg);
-/* Error free of any token ("near" omitted when tok is 0). */
+/* Error with token tok's text after "near" (no "near" part when tok is 0). */
 _Noreturn J_HIDDEN void lex_error(LexState *ls, const char *msg, int tok);
 
 #endif

@@ -56,10 +56,17 @@ static void fid_const(FidHash *fh, const TValue *k)
   }
 }
 
-uint64_t prof_fid(const Proto *p)
+uint64_t prof_srchash(const Proto *p)
 {
   FidHash fh = { 0xcbf29ce484222325ULL };
   fid_str(&fh, p->source);
+  return fh.h;
+}
+
+uint64_t prof_fid(const Proto *p, uint64_t srchash)
+{
+  FidHash fh = { 0xcbf29ce484222325ULL };
+  fid_u64(&fh, srchash);
   unsigned char hdr[3] = { p->numparams, p->is_vararg, p->maxstack };
   fid_bytes(&fh, hdr, sizeof hdr);
   fid_u64(&fh, (uint64_t)p->ncode);
@@ -87,11 +94,12 @@ static size_t prof_size(int nsites)
   return sizeof(ProfFn) + (size_t)nsites * sizeof(ProfSite);
 }
 
-void prof_attach(State *L, Proto *p)
+/* The chunk name is hashed once per chunk: for load(text) it is the whole text. */
+static void attach(State *L, Proto *p, uint64_t srchash)
 {
   for (int i = 0; i < p->np; i++)
-    prof_attach(L, p->p[i]);
-  p->fid = prof_fid(p);
+    attach(L, p->p[i], p->p[i]->source == p->source ? srchash : prof_srchash(p->p[i]));
+  p->fid = prof_fid(p, srchash);
   if (p->prof != NULL)
     return;
   ProfFn *f = gc_alloc(L, NULL, 0, prof_size(p->ncode));
@@ -105,6 +113,11 @@ void prof_attach(State *L, Proto *p)
   ps->fns = f;
   ps->nprotos++;
   p->prof = f;
+}
+
+void prof_attach(State *L, Proto *p)
+{
+  attach(L, p, prof_srchash(p));
 }
 
 void prof_free(State *L, Proto *p)

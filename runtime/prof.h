@@ -54,7 +54,8 @@ typedef struct ProfState {
 
 /* Function id: a 64-bit hash of the chunk name and the function's bytecode, constants (by
  * value, strings by content), upvalue descriptors and nested functions' ids; not line numbers. */
-J_HIDDEN uint64_t prof_fid(const Proto *p);
+J_HIDDEN uint64_t prof_fid(const Proto *p, uint64_t srchash);
+J_HIDDEN uint64_t prof_srchash(const Proto *p);     /* the chunk-name part of prof_fid */
 /* Attach a fresh ProfFn to p (after the compiler filled p) and compute p->fid, recursively. */
 J_HIDDEN void prof_attach(State *L, Proto *p);
 J_HIDDEN void prof_free(State *L, Proto *p);
