@@ -38,6 +38,7 @@
   X(MOVE,      ABC, "R[A] := R[B]") \
   X(LOADI,     ABx, "R[A] := sBx (integer)") \
   X(LOADK,     ABx, "R[A] := K[Bx]") \
+  X(LOADKX,    ABC, "R[A] := K[Ax of the next instruction, an EXTRAARG] (constants past Bx)") \
   X(LOADNIL,   ABC, "R[A], ..., R[A+B] := nil") \
   X(LOADFALSE, ABC, "R[A] := false") \
   X(LOADTRUE,  ABC, "R[A] := true") \

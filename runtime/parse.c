@@ -584,8 +584,13 @@ static void dischargevars(FuncState *fs, ExpDesc *e) {
 }
 
 static void loadK(FuncState *fs, int reg, int idx) {
-  if (idx > MAXARG_Bx) lex_syntaxerror(fs->ls, "constant table overflow");
-  codeABx(fs, OP_LOADK, reg, idx);
+  if (idx <= MAXARG_Bx) {
+    codeABx(fs, OP_LOADK, reg, idx);
+    return;
+  }
+  if (idx > MAXARG_Ax) lex_syntaxerror(fs->ls, "constant table overflow");
+  codeABC(fs, OP_LOADKX, reg, 0, 0);
+  code(fs, MK_Ax(OP_EXTRAARG, idx));
 }
 
 static void discharge2reg(FuncState *fs, ExpDesc *e, int reg) {

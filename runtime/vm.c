@@ -404,6 +404,10 @@ L_LOADI:
 L_LOADK:
   setobj(RA, k + GET_Bx(i));
   NEXT();
+L_LOADKX:
+  setobj(RA, k + GET_Ax(*pc));
+  pc++;
+  NEXT();
 L_LOADNIL: {
     TValue *ra = RA;
     for (int n = GET_B(i); n >= 0; n--)
