@@ -93,3 +93,6 @@ clean:
 	$(Q)rm -rf $(B)
 
 -include $(RT_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+
+# The eBPF warm-up tracer (built only where clang, bpftool and libbpf are present).
+-include bpf/bpf.mk

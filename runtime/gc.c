@@ -729,6 +729,8 @@ static void runtil(State *L, int statemask) {
 void gc_fullgc(State *L, int emergency) {
   GCState *g = &G(L)->gc;
   uint8_t oldstp = g->gcstp;
+  size_t heap0 = g->totalbytes;   /* for the gc_end probe */
+  JOLT_PROBE_GC_BEGIN(emergency ? JOLT_GC_EMERGENCY : JOLT_GC_FULL);
   g->emergency = (uint8_t)emergency;
   g->gcstp = STP_GC;   /* a stop by the user does not stop an explicit collection */
   if (keepinvariant(g)) {
@@ -744,6 +746,7 @@ void gc_fullgc(State *L, int emergency) {
   g->gcstp = oldstp;
   g->emergency = 0;
   setpause(g);
+  JOLT_PROBE_GC_END((long long)heap0 - (long long)g->totalbytes, g->totalbytes);
 }
 
 /* One bounded piece of a cycle, paid for by the debt. */
@@ -753,6 +756,8 @@ static void incstep(State *L) {
   int mul = g->stepmul > 0 ? g->stepmul : 1;
   /* Each allocated byte pays four bytes of work at the default multiplier (100). */
   ptrdiff_t budget = (g->debt + stepbytes) / 25 * mul;
+  size_t heap0 = g->totalbytes;   /* for the gc_end probe */
+  JOLT_PROBE_GC_BEGIN(JOLT_GC_STEP);
   g->gcstp |= STP_GC;
   do {
     budget -= (ptrdiff_t)singlestep(L);
@@ -760,6 +765,7 @@ static void incstep(State *L) {
   g->gcstp &= (uint8_t)~STP_GC;
   if (g->gcstate == GCS_PAUSE) setpause(g);
   else g->debt = -stepbytes;
+  JOLT_PROBE_GC_END((long long)heap0 - (long long)g->totalbytes, g->totalbytes);
 }
 
 void gc_step(State *L) {

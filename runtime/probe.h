@@ -1,0 +1,96 @@
+/* probe.h: USDT probes (provider "jolt") that tracers such as tools/jolt-warmup attach to.
+ *
+ * Each probe is a nop in the code plus an ELF note (.note.stapsdt) naming its arguments; a
+ * tracer turns the nop into a trap. Every probe is guarded by its semaphore (a counter the
+ * kernel raises while a tracer is attached), so with nothing attached a probe costs one load
+ * and a not-taken branch, and its arguments are not even computed.
+ *
+ * Invariants:
+ * - Probe names, argument order and types are an interface: docs/probes.md lists them and
+ *   bpf/warmup.bpf.c reads them; change all three together.
+ * - A probe argument is an integer or a pointer (a label is a NUL-terminated C string that
+ *   lives at least until the probe returns).
+ * - Without <sys/sdt.h> or with JOLT_PROBES=0 every macro compiles to nothing.
+ */
+#ifndef JOLT_PROBE_H
+#define JOLT_PROBE_H
+
+#ifndef JOLT_PROBES
+#if defined(__has_include)
+#if __has_include(<sys/sdt.h>)
+#define JOLT_PROBES 1
+#endif
+#endif
+#endif
+#ifndef JOLT_PROBES
+#define JOLT_PROBES 0
+#endif
+
+/* gc_begin's kind argument. */
+#define JOLT_GC_STEP       0   /* one incremental step */
+#define JOLT_GC_FULL       1   /* a full collection (collectgarbage(), or the runtime's own) */
+#define JOLT_GC_EMERGENCY  2   /* a full collection after an allocation failed */
+
+#if JOLT_PROBES
+#define _SDT_HAS_SEMAPHORES 1
+#include <sys/sdt.h>
+
+/* One semaphore per probe; weak, so that every file including this header may define it and
+ * the linker keeps one. The kernel writes it, hence volatile. */
+#define JOLT_SEMAPHORE(name) \
+  __attribute__((weak, section(".probes"))) volatile unsigned short jolt_##name##_semaphore
+
+JOLT_SEMAPHORE(start);
+JOLT_SEMAPHORE(exit);
+JOLT_SEMAPHORE(mark);
+JOLT_SEMAPHORE(gc_begin);
+JOLT_SEMAPHORE(gc_end);
+JOLT_SEMAPHORE(fn_stable);
+JOLT_SEMAPHORE(compile_begin);
+JOLT_SEMAPHORE(compile_end);
+JOLT_SEMAPHORE(deopt);
+JOLT_SEMAPHORE(tier);
+
+/* True while some tracer is attached to probe `name`. */
+#define JOLT_PROBE_ENABLED(name) __builtin_expect(jolt_##name##_semaphore != 0, 0)
+#define JOLT_PROBE_0(name) \
+  do { if (JOLT_PROBE_ENABLED(name)) STAP_PROBE(jolt, name); } while (0)
+#define JOLT_PROBE_1(name, a) \
+  do { if (JOLT_PROBE_ENABLED(name)) STAP_PROBE1(jolt, name, a); } while (0)
+#define JOLT_PROBE_2(name, a, b) \
+  do { if (JOLT_PROBE_ENABLED(name)) STAP_PROBE2(jolt, name, a, b); } while (0)
+#define JOLT_PROBE_3(name, a, b, c) \
+  do { if (JOLT_PROBE_ENABLED(name)) STAP_PROBE3(jolt, name, a, b, c); } while (0)
+#else
+#define JOLT_PROBE_ENABLED(name) 0
+#define JOLT_PROBE_0(name) ((void)0)
+#define JOLT_PROBE_1(name, a) ((void)0)
+#define JOLT_PROBE_2(name, a, b) ((void)0)
+#define JOLT_PROBE_3(name, a, b, c) ((void)0)
+#endif
+
+/* The runtime's state was created (state_new) / is being closed (state_close). */
+#define JOLT_PROBE_START()                JOLT_PROBE_0(start)
+#define JOLT_PROBE_EXIT()                 JOLT_PROBE_0(exit)
+/* jolt.mark(label) from Lua: the end of an iteration or request. label: const char *. */
+#define JOLT_PROBE_MARK(label)            JOLT_PROBE_1(mark, (const char *)(label))
+/* A collection or step begins (kind: JOLT_GC_*) / ends (bytes freed, heap bytes after). */
+#define JOLT_PROBE_GC_BEGIN(kind)         JOLT_PROBE_1(gc_begin, (int)(kind))
+#define JOLT_PROBE_GC_END(freed, heap) \
+  JOLT_PROBE_2(gc_end, (long long)(freed), (unsigned long long)(heap))
+/* A function's profile stopped changing (function id, calls so far). Not fired yet. */
+#define JOLT_PROBE_FN_STABLE(fid, calls) \
+  JOLT_PROBE_2(fn_stable, (unsigned long long)(fid), (unsigned long long)(calls))
+/* JIT (not fired yet): compilation of function fid (name: const char *) begins / ends with
+ * `bytes` bytes of machine code (0: failed); a deopt at bytecode pc for reason (an enum the
+ * JIT defines); fid moves to tier `tier` (0 interpreter, 1 baseline, 2 optimized). */
+#define JOLT_PROBE_COMPILE_BEGIN(fid, name) \
+  JOLT_PROBE_2(compile_begin, (unsigned long long)(fid), (const char *)(name))
+#define JOLT_PROBE_COMPILE_END(fid, bytes) \
+  JOLT_PROBE_2(compile_end, (unsigned long long)(fid), (unsigned long long)(bytes))
+#define JOLT_PROBE_DEOPT(fid, pc, reason) \
+  JOLT_PROBE_3(deopt, (unsigned long long)(fid), (int)(pc), (int)(reason))
+#define JOLT_PROBE_TIER(fid, tier) \
+  JOLT_PROBE_2(tier, (unsigned long long)(fid), (int)(tier))
+
+#endif
