@@ -23,6 +23,7 @@
 #include "func.h"
 #include "call.h"
 #include "prof.h"
+#include "probe.h"
 
 enum { GCS_PAUSE, GCS_PROPAGATE, GCS_ATOMIC, GCS_SWPALLGC, GCS_SWPFINOBJ, GCS_SWPTOBEFNZ,
        GCS_SWPEND, GCS_CALLFIN };

@@ -4,15 +4,15 @@
  *   jolt.profile(f)       the profile record of a Lua function, as a table (for tests and tools)
  */
 #include <stdio.h>
-#include <sys/sdt.h>
 #include "api.h"
 #include "prof.h"
 #include "bc.h"
+#include "probe.h"
 
 static int jolt_mark(State *L)
 {
   const char *label = api_optstring(L, 1, "");
-  DTRACE_PROBE1(jolt, mark, label);
+  JOLT_PROBE_MARK(label);
   (void)label;
   return 0;
 }

@@ -150,11 +150,19 @@ void prof_mark(State *L, Proto *p)
   }
 }
 
+/* A record changed: the stability point moves and the profiling window (re)opens. */
+static void changed(ProfFn *f)
+{
+  f->lastchange = f->calls;
+  f->lastevent = f->calls + f->backedges;
+  f->stable = 0;
+}
+
 void prof_newtype(ProfFn *f, ProfSite *s, int which, int tag)
 {
   uint16_t *m = which == 1 ? &s->t1 : &s->t2;
   *m |= tagbit(tag);
-  f->lastchange = f->calls;
+  changed(f);
 }
 
 /* seen[0] is the most recent distinct object (the interpreter's inline cache); seen[1] the
@@ -169,10 +177,10 @@ void prof_newseen(ProfFn *f, ProfSite *s, void *obj, uint32_t slot)
     s->seen[1] = s->seen[0];
     s->slot1 = s->slot;
     s->nseen++;
-    f->lastchange = f->calls;
+    changed(f);
   } else if (!(s->flags & PS_MEGA)) {
     s->flags |= PS_MEGA;
-    f->lastchange = f->calls;
+    changed(f);
   }
   s->seen[0] = obj;
   s->slot = (uint16_t)slot;

@@ -8,6 +8,11 @@
  * Invariants:
  * - Records only grow (sets get more bits, counts go up); a change of a set bumps the
  *   function's `lastchange` to its current call count, which is how the stability point is found.
+ * - Profiling windows: a function is profiled while it warms up. Once it ran PROF_STABLE_EVENTS
+ *   events (calls + loop back-edges) without a record change it becomes `stable` and the
+ *   interpreter runs it without recording types, branches or callees (calls and back-edges are
+ *   still counted, field-site caches still fill). A record change (e.g. a new shape at a
+ *   field site's cache miss) re-opens the window.
  * - The pointers here (shapes, callee protos) are live objects the GC marks through the proto;
  *   the snapshot writer turns them into shape key sequences and function ids, never addresses.
  */
@@ -42,6 +47,9 @@ typedef struct ProfFn {
   uint64_t lastchange;    /* `calls` when a site record last changed: the stability point */
   uint32_t deopts;        /* (JIT) deoptimizations, by site in the JIT's own records */
   uint32_t nsites;        /* == proto->ncode */
+  uint64_t lastevent;     /* calls + backedges when a site record last changed */
+  uint32_t stable;        /* 1: the window is closed, the interpreter stops recording types */
+  uint32_t pad_;
   ProfSite site[];
 } ProfFn;
 
@@ -64,6 +72,12 @@ J_HIDDEN void prof_mark(State *L, Proto *p);    /* gc: mark the shapes and calle
 J_HIDDEN void prof_newtype(ProfFn *f, ProfSite *s, int which, int tag);
 J_HIDDEN void prof_newseen(ProfFn *f, ProfSite *s, void *obj, uint32_t slot);
 J_HIDDEN void prof_report(State *L, FILE *out);   /* --stats and -j dump */
+
+/* Events (calls + back-edges) without a record change after which a function is stable:
+ * large enough that a loop's first iterations of every path are seen, small next to a hot run. */
+#ifndef PROF_STABLE_EVENTS
+#define PROF_STABLE_EVENTS 2000
+#endif
 
 #ifndef JOLT_PROFILE
 #define JOLT_PROFILE 1            /* build knob: 0 builds the interpreter without profiling */

@@ -14,6 +14,7 @@
 #include "func.h"
 #include "tab.h"
 #include "vm.h"
+#include "probe.h"
 
 #define STATE_STACK0 (2 * API_MINSTACK + STACK_EXTRA)
 
@@ -111,6 +112,7 @@ State *state_new(void)
     state_close(L);
     return NULL;
   }
+  JOLT_PROBE_START();
   return L;
 }
 
@@ -125,6 +127,7 @@ static void close_main(State *L, void *ud)
 void state_close(State *L)
 {
   L = G(L)->mainthread;
+  JOLT_PROBE_EXIT();
   L->ci = &L->base_ci;
   if (L->stack)
     call_rawrunprotected(L, close_main, NULL);

@@ -28,7 +28,7 @@ mkdir -p build/test
 WORK=$(mktemp -d build/test/run.XXXXXX) || exit 1
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(lua gen bad asan fuzz cli)
+[ ${#groups[@]} -eq 0 ] && groups=(lua jolt gen bad asan fuzz cli warmup)
 
 npass=0 nfail=0 nskip=0 ntest=0
 
@@ -121,6 +121,8 @@ LUA_TESTS=(tests/lua/*.lua)
 [ -e "${LUA_TESTS[0]}" ] || LUA_TESTS=()
 BAD_TESTS=(tests/bad/*.lua)
 [ -e "${BAD_TESTS[0]}" ] || BAD_TESTS=()
+JOLT_TESTS=(tests/jolt/*.lua)
+[ -e "${JOLT_TESTS[0]}" ] || JOLT_TESTS=()
 CLI_TESTS=(tests/cli/*.sh)
 [ -e "${CLI_TESTS[0]}" ] || CLI_TESTS=()
 GEN_BATCHES=$(((GEN_COUNT + GEN_BATCH - 1) / GEN_BATCH))
@@ -132,6 +134,8 @@ count() {
 	bad) echo ${#BAD_TESTS[@]} ;;
 	fuzz) echo 1 ;;
 	cli) echo ${#CLI_TESTS[@]} ;;
+	jolt) echo ${#JOLT_TESTS[@]} ;;
+	warmup) echo 1 ;;
 	*) echo "run.sh: unknown group '$1'" >&2; exit 2 ;;
 	esac
 }
@@ -277,6 +281,39 @@ group_cli() {
 		*) fail "$name"; { why $r; cat "$WORK/out"; } | diag ;;
 		esac
 	done
+}
+
+# 6. jolt's own features (profiles, the jolt library): each tests/jolt/X.lua must print what
+#    tests/jolt/X.expected holds (masked like the rest), lua5.4 has nothing to compare with.
+group_jolt() {
+	local f name
+	for f in "${JOLT_TESTS[@]}"; do
+		name="jolt/$(basename "$f" .lua)"
+		transcript "$JOLT" "$f" >"$WORK/got"
+		if [ ! -f "${f%.lua}.expected" ]; then
+			fail "$name"; echo "missing ${f%.lua}.expected" | diag
+		elif diff -u "${f%.lua}.expected" "$WORK/got" >"$WORK/diff"; then
+			pass "$name"
+		else
+			fail "$name"; diag <"$WORK/diff"
+		fi
+	done
+}
+
+# 7. The eBPF warm-up tracer's own kselftest program: one line here, its TAP lines as comments.
+group_warmup() {
+	local r
+	if [ ! -x tests/warmup/run.sh ]; then
+		skip warmup "tests/warmup/run.sh is not there"
+		return
+	fi
+	JOLT="$JOLT" timeout -k 2 300 tests/warmup/run.sh >"$WORK/out" 2>&1 </dev/null
+	r=$?
+	case $r in
+	0) pass warmup; VERBOSE=1 diag <"$WORK/out" ;;
+	4) skip warmup "$(tail -n 1 "$WORK/out")" ;;
+	*) fail warmup; { why $r; cat "$WORK/out"; } | VERBOSE=1 diag ;;
+	esac
 }
 
 # -- Main ------------------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+/* warmup.h: what bpf/warmup.bpf.c and tools/jolt-warmup.c share: events, counters, classes.
+ *
+ * Invariants:
+ * - Only fixed-size integer types (the BPF side has no libc): __u64 and friends come from
+ *   vmlinux.h there and from <linux/types.h> in user space.
+ * - Layouts are shared by both compilers: every struct is naturally aligned, no padding holes.
+ * - The sample buckets are an array indexed bucket * WU_NCLASS + class; a bucket is WU_BUCKET_NS.
+ */
+#ifndef JOLT_WARMUP_H
+#define JOLT_WARMUP_H
+
+#define WU_LABEL_LEN   48           /* jolt.mark labels are cut to this (with the NUL) */
+#define WU_NRANGES     512          /* address ranges the tool may publish */
+#define WU_NBUCKETS    6000         /* 100 ms buckets: ten minutes of samples */
+#define WU_BUCKET_NS   100000000ULL
+#define WU_KERNEL_MIN  0xffff800000000000ULL   /* x86-64: the kernel half of the address space */
+
+/* Classes of a CPU sample, in the order the tool prints them. */
+enum wu_class {
+  WU_INTERP,      /* vm_execute: the bytecode interpreter */
+  WU_GC,          /* functions of runtime/gc.c */
+  WU_RUNTIME,     /* the rest of the jolt binary's text */
+  WU_JIT,         /* generated code (none yet: the JIT does not exist) */
+  WU_KERNEL,      /* the sample hit kernel mode */
+  WU_OTHER,       /* user code outside the binary: libc, the dynamic loader, ... */
+  WU_NCLASS
+};
+
+enum wu_event_type { WU_EV_START = 1, WU_EV_EXIT, WU_EV_MARK, WU_EV_GC };
+
+/* One ring-buffer record. For WU_EV_GC: a = kind (JOLT_GC_*), b = bytes freed (signed),
+ * c = heap bytes after, dur_ns = time from gc_begin. */
+struct wu_event {
+  __u64 ts_ns;                      /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+  __u32 pid;                        /* tgid */
+  __u32 type;                       /* enum wu_event_type */
+  __u64 a, b, c;
+  __u64 dur_ns;
+  char label[WU_LABEL_LEN];
+};
+
+/* Per-process counters, hash map "counters" keyed by tgid (readable with bpftool). */
+struct wu_counters {
+  __u64 marks;
+  __u64 gc_steps, gc_full;          /* finished collections by kind (emergency counts as full) */
+  __u64 gc_ns;                      /* total time between gc_begin and gc_end */
+  __u64 gc_begin_ns;                /* pending gc_begin (0: none) */
+  __u64 gc_kind;                    /* kind of the pending gc_begin */
+  __u64 samples[WU_NCLASS];
+  __u64 ev_dropped;                 /* ring buffer full */
+};
+
+/* An address range [lo, hi) of class cls, in the traced process's address space. */
+struct wu_addr_range {
+  __u64 lo, hi;
+  __u64 cls;
+};
+
+#endif
