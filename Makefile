@@ -73,7 +73,7 @@ deps:
 # The fuzz target needs clang with libFuzzer; without it tests/run.sh reports a skip.
 HAVE_FUZZ_CC = $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo fuzz)
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(if $(V),,-s) all asan $(HAVE_FUZZ_CC)
+	$(Q)$(MAKE) --no-print-directory $(if $(V),,-s) all asan stress $(HAVE_FUZZ_CC)
 	$(Q)tests/run.sh
 
 bench: all noprof

@@ -516,6 +516,16 @@ int api_getfield(State *L, int idx, const char *k)
 int api_geti(State *L, int idx, int64_t i)
 {
   TValue t = *index2val(L, idx);
+  if (likely(ttistab(&t))) {
+    /* A present value, or an absent one without a metatable to ask: no metamethod runs. */
+    Table *h = tabvalue(&t);
+    const TValue *v = (uint64_t)i - 1 < h->asize ? &h->arr[i - 1] : tab_getint(h, i);
+    if (likely(!ttisnil(v) || h->mt == NULL)) {
+      setobj(L->top, v);
+      api_incrtop(L);
+      return tag_basictype(tt(v));
+    }
+  }
   api_pushinteger(L, i);
   return gettop_key(L, t);
 }
@@ -559,9 +569,39 @@ void api_setfield(State *L, int idx, const char *k)
 void api_seti(State *L, int idx, int64_t i)
 {
   TValue t = *index2val(L, idx);
+  if (likely(ttistab(&t))) {
+    /* An existing array entry, or any key of a table without a metatable: a raw write. */
+    Table *h = tabvalue(&t);
+    TValue *v = L->top - 1;
+    if ((uint64_t)i - 1 < h->asize && (h->mt == NULL || !ttisnil(&h->arr[i - 1]))) {
+      setobj(&h->arr[i - 1], v);
+      gc_barrierback(L, h, v);
+      L->top--;
+      return;
+    }
+    if (h->mt == NULL) {
+      tab_setint(L, h, i, v);   /* barrier included */
+      L->top--;
+      return;
+    }
+  }
   api_pushinteger(L, i);
   api_insert(L, -2);
   settop_kv(L, t);
+}
+
+int api_arrayshift(State *L, int idx, int64_t f, int64_t e, int d)
+{
+  const TValue *o = index2val(L, idx);
+  if (!ttistab(o) || f > e)
+    return 0;
+  Table *h = tabvalue(o);
+  int64_t lo = f + (d < 0 ? d : 0), hi = e + (d > 0 ? d : 0);
+  if (h->mt != NULL || lo < 1 || hi > (int64_t)h->asize)
+    return 0;
+  /* Values move inside one table: no new reference from it, so no barrier. */
+  memmove(&h->arr[f - 1 + d], &h->arr[f - 1], (size_t)(e - f + 1) * sizeof(TValue));
+  return 1;
 }
 
 void api_rawset(State *L, int idx)
@@ -682,7 +722,10 @@ int api_setiuservalue(State *L, int idx, int n)
 void api_len(State *L, int idx)
 {
   TValue v = *index2val(L, idx), res;
-  vm_len(L, &v, &res);
+  if (ttistab(&v) && tabvalue(&v)->mt == NULL)
+    setint(&res, (int64_t)tab_len(tabvalue(&v)));
+  else
+    vm_len(L, &v, &res);
   setobj(L->top, &res);
   api_incrtop(L);
 }

@@ -89,6 +89,10 @@ void api_setfield(State *L, int idx, const char *k);   /* v popped */
 void api_seti(State *L, int idx, int64_t i);
 void api_rawset(State *L, int idx);
 void api_rawseti(State *L, int idx, int64_t i);
+/* Moves t[f..e] to t[f+d..e+d] by raw writes when t is a table without a metatable whose
+ * array part holds every index involved (then t[i] and t[i+d] have no metamethods and the
+ * move equals the element loop); returns 0, doing nothing, otherwise. */
+int  api_arrayshift(State *L, int idx, int64_t f, int64_t e, int d);
 int  api_getglobal(State *L, const char *name);
 void api_setglobal(State *L, const char *name);
 int  api_next(State *L, int idx);            /* key popped; pushes key, value; 0 at end */

@@ -95,6 +95,8 @@ static int jolt_profile(State *L)
   api_setfield(L, -2, "backedges");
   api_pushinteger(L, (int64_t)f->lastchange);
   api_setfield(L, -2, "stability");
+  api_pushboolean(L, f->stable != 0);
+  api_setfield(L, -2, "stable");
   api_createtable(L, 0, 0);
   int n = 0;
   for (uint32_t pc = 0; pc < f->nsites; pc++) {

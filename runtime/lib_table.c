@@ -52,9 +52,12 @@ static int tab_insert(State *L)
     /* unsigned compare folds "pos < 1 || pos > e" into one test */
     if ((uint64_t)pos - 1u >= (uint64_t)e)
       api_argerror(L, 2, "position out of bounds");
+    /* The first step may grow the array part; the rest is one move when it can be raw. */
     for (int64_t i = e; i > pos; i--) {
       api_geti(L, 1, i - 1);
       api_seti(L, 1, i);
+      if (i - 1 > pos && api_arrayshift(L, 1, pos, i - 2, 1))
+        break;
     }
     break;
   default:
@@ -71,6 +74,8 @@ static int tab_remove(State *L)
   if (pos != size && (uint64_t)pos - 1u > (uint64_t)size)
     api_argerror(L, 1, "position out of bounds");
   api_geti(L, 1, pos);
+  if (pos < size && api_arrayshift(L, 1, pos + 1, size, -1))
+    pos = size;
   for (; pos < size; pos++) {
     api_geti(L, 1, pos + 1);
     api_seti(L, 1, pos);

@@ -127,7 +127,10 @@ struct GCObj { GCHEADER; };
 #define setcfn(o, x)   setgco(o, x, TAG_CFN)
 #define setud(o, x)    setgco(o, x, TAG_UD)
 #define setthread(o, x) setgco(o, x, TAG_THREAD)
-#define setobj(d, s)   (*(d) = *(s))
+/* Field by field, not as one 16-byte struct: a value just written by setint & co. (an 8-byte
+ * and a 1-byte store) is then read back with loads the CPU can forward from those stores. */
+static inline void setobj_(TValue *d, const TValue *s) { d->v = s->v; d->tt = s->tt; }
+#define setobj(d, s)   setobj_((d), (s))
 
 /* Profile type-set bit of a tag (for the site records in prof.h). */
 #define tagbit(tag) ((uint16_t)(1u << (tag)))

@@ -28,7 +28,7 @@ mkdir -p build/test
 WORK=$(mktemp -d build/test/run.XXXXXX) || exit 1
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(lua jolt gen bad asan fuzz cli warmup)
+[ ${#groups[@]} -eq 0 ] && groups=(lua jolt gen bad asan stress fuzz cli warmup)
 
 npass=0 nfail=0 nskip=0 ntest=0
 
@@ -135,7 +135,7 @@ count() {
 	fuzz) echo 1 ;;
 	cli) echo ${#CLI_TESTS[@]} ;;
 	jolt) echo ${#JOLT_TESTS[@]} ;;
-	warmup) echo 1 ;;
+	warmup | stress) echo 1 ;;
 	*) echo "run.sh: unknown group '$1'" >&2; exit 2 ;;
 	esac
 }
@@ -300,21 +300,25 @@ group_jolt() {
 	done
 }
 
-# 7. The eBPF warm-up tracer's own kselftest program: one line here, its TAP lines as comments.
-group_warmup() {
-	local r
-	if [ ! -x tests/warmup/run.sh ]; then
-		skip warmup "tests/warmup/run.sh is not there"
+# 7. Test programs of their own (kselftest style, exit 0 pass / 4 skip / else fail): one line
+#    here each, their own TAP lines kept as comments. stress: the corpus under a collection at
+#    every allocation; warmup: the eBPF warm-up tracer.
+external() {
+	local name=$1 script=$2 r
+	if [ ! -x "$script" ]; then
+		skip "$name" "$script is not there"
 		return
 	fi
-	JOLT="$JOLT" timeout -k 2 300 tests/warmup/run.sh >"$WORK/out" 2>&1 </dev/null
+	JOLT="$JOLT" LUA="$LUA" timeout -k 2 600 "$script" >"$WORK/out" 2>&1 </dev/null
 	r=$?
 	case $r in
-	0) pass warmup; VERBOSE=1 diag <"$WORK/out" ;;
-	4) skip warmup "$(tail -n 1 "$WORK/out")" ;;
-	*) fail warmup; { why $r; cat "$WORK/out"; } | VERBOSE=1 diag ;;
+	0) pass "$name"; VERBOSE=1 diag <"$WORK/out" ;;
+	4) skip "$name" "$(tail -n 1 "$WORK/out")" ;;
+	*) fail "$name"; { why $r; cat "$WORK/out"; } | VERBOSE=1 diag ;;
 	esac
 }
+group_stress() { external stress tests/stress/run.sh; }
+group_warmup() { external warmup tests/warmup/run.sh; }
 
 # -- Main ------------------------------------------------------------------------------------
 

@@ -1,0 +1,440 @@
+/* report.c: jolt-warmup's analysis (steady state, classification) and its outputs: a table,
+ * CSV (long format: series,index,t_ms,value), JSON, and an SVG plot drawn here.
+ *
+ * The method (docs/warmup.md): the reference is the median of the final quarter of the
+ * iterations (at least 5); the steady segment is the longest suffix whose iterations all lie
+ * within tol of it, isolated outliers aside, and it must hold at least max(3, n/10)
+ * iterations. The verdict compares the median of the iterations before it with the reference.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "wu.h"
+
+const char *const wu_class_names[WU_NCLASS] = {
+  "interpreter", "gc", "runtime", "jit", "kernel", "other"
+};
+
+static const char *gc_kind_name(int kind)
+{
+  return kind == 0 ? "step" : kind == 1 ? "full" : kind == 2 ? "emergency" : "?";
+}
+
+int wu_add_mark(WuRun *r, double end_ms, const char *label)
+{
+  double prev = r->prev_ms;
+  r->prev_ms = end_ms;
+  if (prev < 0)
+    return 0;     /* attached mid-run: this mark only opens the first interval */
+  if (r->nmarks == r->capmarks) {
+    size_t cap = r->capmarks ? 2 * r->capmarks : 64;
+    WuMark *m = realloc(r->marks, cap * sizeof *m);
+    if (!m)
+      return -ENOMEM;
+    r->marks = m;
+    r->capmarks = cap;
+  }
+  WuMark *m = &r->marks[r->nmarks++];
+  m->end_ms = end_ms;
+  m->ms = end_ms - prev;
+  snprintf(m->label, sizeof m->label, "%s", label);
+  return 0;
+}
+
+int wu_add_gc(WuRun *r, const WuGc *g)
+{
+  if (r->ngcs == r->capgcs) {
+    size_t cap = r->capgcs ? 2 * r->capgcs : 64;
+    WuGc *v = realloc(r->gcs, cap * sizeof *v);
+    if (!v)
+      return -ENOMEM;
+    r->gcs = v;
+    r->capgcs = cap;
+  }
+  r->gcs[r->ngcs++] = *g;
+  return 0;
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(const double *x, size_t n)
+{
+  double *v = malloc(n * sizeof *v), m;
+  if (!n || !v) {
+    free(v);
+    return 0;
+  }
+  memcpy(v, x, n * sizeof *v);
+  qsort(v, n, sizeof *v, dbl_cmp);
+  m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  free(v);
+  return m;
+}
+
+/* Is x[i] an isolated outlier: its two neighbours agree within the band, it agrees with
+ * neither? (A GC pause or a preemption hits one iteration; a change of level hits several.) */
+static int outlier(const double *x, size_t n, size_t i, double band)
+{
+  if (i == 0 || i + 1 >= n)
+    return 0;
+  return fabs(x[i - 1] - x[i + 1]) <= band && fabs(x[i] - x[i - 1]) > band &&
+         fabs(x[i] - x[i + 1]) > band;
+}
+
+void wu_steady(const double *x, size_t n, double tol, WuSteady *out)
+{
+  size_t tail = n / 4 < 5 ? 5 : n / 4, need = n / 10 < 3 ? 3 : n / 10, s = n;
+  memset(out, 0, sizeof *out);
+  out->index = -1;
+  out->tol = tol;
+  if (n < 5) {
+    out->verdict = "too few";
+    return;
+  }
+  if (tail > n)
+    tail = n;
+  out->median = median(x + n - tail, tail);
+  double band = tol * out->median;
+  for (; s > 0; s--) {
+    if (fabs(x[s - 1] - out->median) <= band)
+      continue;
+    if (!outlier(x, n, s - 1, band))
+      break;
+    out->outliers++;
+  }
+  if (n - s < need) {
+    out->verdict = "no steady state";
+    return;
+  }
+  out->index = (long)s;
+  if (s == 0) {
+    out->verdict = "flat";
+    return;
+  }
+  out->before = median(x, s);
+  out->verdict = out->before > out->median * (1 + tol) ? "warm-up"
+               : out->before < out->median * (1 - tol) ? "slowdown" : "flat";
+}
+
+void wu_analyze(WuRun *r, double tol)
+{
+  double *x = malloc((r->nmarks ? r->nmarks : 1) * sizeof *x);
+  size_t i;
+  if (!x) {
+    wu_steady(NULL, 0, tol, &r->steady);
+    return;
+  }
+  for (i = 0; i < r->nmarks; i++)
+    x[i] = r->marks[i].ms;
+  wu_steady(x, r->nmarks, tol, &r->steady);
+  free(x);
+}
+
+/* When the steady segment begins: the end of the iteration before it, in ms since t0. */
+static double steady_ms(const WuRun *r)
+{
+  long s = r->steady.index;
+  if (s < 0)
+    return -1;
+  return s == 0 ? r->marks[0].end_ms - r->marks[0].ms : r->marks[s - 1].end_ms;
+}
+
+static uint64_t bucket_total(const uint64_t *b)
+{
+  uint64_t t = 0;
+  for (int c = 0; c < WU_NCLASS; c++)
+    t += b[c];
+  return t;
+}
+
+static uint64_t sample_total(const WuRun *r)
+{
+  uint64_t t = 0;
+  for (int c = 0; c < WU_NCLASS; c++)
+    t += r->ctr.samples[c];
+  return t;
+}
+
+static void print_command(FILE *f, const WuRun *r)
+{
+  if (!r->argv) {
+    fprintf(f, "process %d", (int)r->pid);
+    return;
+  }
+  for (char **a = r->argv; *a; a++)
+    fprintf(f, "%s%s", a == r->argv ? "" : " ", *a);
+}
+
+void wu_print_table(FILE *f, const WuRun *r)
+{
+  size_t i;
+  uint64_t total = sample_total(r);
+  fprintf(f, "jolt-warmup: ");
+  print_command(f, r);
+  fprintf(f, "\n  pid %d, ", (int)r->pid);
+  if (r->status >= 0)
+    fprintf(f, "exit status %d, ", r->status);
+  fprintf(f, "traced %.3f s, sampling at %d Hz\n\n", r->duration_ms / 1000, r->hz);
+
+  fprintf(f, "iterations (jolt.mark): %zu\n", r->nmarks);
+  if (r->nmarks)
+    fprintf(f, "  %6s  %-20s %12s %12s\n", "#", "label", "end (ms)", "time (ms)");
+  for (i = 0; i < r->nmarks; i++)
+    fprintf(f, "  %6zu  %-20.20s %12.3f %12.3f%s\n", i + 1, r->marks[i].label,
+            r->marks[i].end_ms, r->marks[i].ms,
+            (long)i == r->steady.index ? "  <- steady from here" : "");
+  if (r->steady.index >= 0)
+    fprintf(f, "steady state: from iteration %ld (at %.3f ms), final median %.3f ms, "
+            "band %g%%, %zu isolated outliers\n", r->steady.index + 1, steady_ms(r),
+            r->steady.median, r->steady.tol * 100, r->steady.outliers);
+  else
+    fprintf(f, "steady state: none (final median %.3f ms, band %g%%)\n",
+            r->steady.median, r->steady.tol * 100);
+  fprintf(f, "classification: %s\n\n", r->steady.verdict);
+
+  fprintf(f, "gc: %llu full collections, %llu incremental steps, %.3f ms in total\n",
+          (unsigned long long)r->ctr.gc_full, (unsigned long long)r->ctr.gc_steps,
+          r->ctr.gc_ns / 1e6);
+  for (i = 0; i < r->ngcs; i++)
+    fprintf(f, "  %-9s at %10.3f ms: %8.3f ms, freed %lld bytes, heap %llu bytes\n",
+            gc_kind_name(r->gcs[i].kind), r->gcs[i].t_ms, r->gcs[i].ms, r->gcs[i].freed,
+            r->gcs[i].heap);
+
+  fprintf(f, "\nsamples: %llu", (unsigned long long)total);
+  for (int c = 0; c < WU_NCLASS && total; c++)
+    fprintf(f, "%s %s %.1f%%", c ? "," : " (", wu_class_names[c],
+            100.0 * (double)r->ctr.samples[c] / (double)total);
+  fprintf(f, "%s\n", total ? ")" : "");
+  if (!total)
+    return;
+  fprintf(f, "  %8s %7s", "t (ms)", "samples");
+  for (int c = 0; c < WU_NCLASS; c++)
+    fprintf(f, " %11.11s%%", wu_class_names[c]);
+  fprintf(f, "\n");
+  for (i = 0; i < r->nbuckets; i++) {
+    uint64_t t = bucket_total(r->buckets[i]);
+    fprintf(f, "  %8zu %7llu", i * 100, (unsigned long long)t);
+    for (int c = 0; c < WU_NCLASS; c++)
+      fprintf(f, " %12.1f", t ? 100.0 * (double)r->buckets[i][c] / (double)t : 0.0);
+    fprintf(f, "\n");
+  }
+}
+
+static void csv_str(FILE *f, const char *s)
+{
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"')
+      fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+void wu_print_csv(FILE *f, const WuRun *r)
+{
+  size_t i;
+  fprintf(f, "series,index,t_ms,value\n");
+  for (i = 0; i < r->nmarks; i++)
+    fprintf(f, "iteration_ms,%zu,%.6f,%.6f\n", i + 1, r->marks[i].end_ms, r->marks[i].ms);
+  for (i = 0; i < r->ngcs; i++)
+    fprintf(f, "gc_%s_ms,%zu,%.6f,%.6f\n", gc_kind_name(r->gcs[i].kind), i + 1, r->gcs[i].t_ms,
+            r->gcs[i].ms);
+  for (i = 0; i < r->nbuckets; i++) {
+    uint64_t t = bucket_total(r->buckets[i]);
+    fprintf(f, "samples,%zu,%zu,%llu\n", i, i * 100, (unsigned long long)t);
+    for (int c = 0; c < WU_NCLASS; c++)
+      fprintf(f, "share_%s,%zu,%zu,%.4f\n", wu_class_names[c], i, i * 100,
+              t ? (double)r->buckets[i][c] / (double)t : 0.0);
+  }
+  fprintf(f, "iterations,,,%zu\n", r->nmarks);
+  fprintf(f, "steady_iteration,,%.6f,%ld\n", steady_ms(r),
+          r->steady.index >= 0 ? r->steady.index + 1 : 0);
+  fprintf(f, "final_median_ms,,,%.6f\n", r->steady.median);
+  fprintf(f, "outliers,,,%zu\n", r->steady.outliers);
+  fprintf(f, "classification,,,");
+  csv_str(f, r->steady.verdict);
+  fprintf(f, "\ngc_full,,,%llu\ngc_steps,,,%llu\ngc_total_ms,,,%.6f\n",
+          (unsigned long long)r->ctr.gc_full, (unsigned long long)r->ctr.gc_steps,
+          r->ctr.gc_ns / 1e6);
+  fprintf(f, "duration_ms,,,%.6f\nexit_status,,,%d\n", r->duration_ms, r->status);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\')
+      fprintf(f, "\\%c", ch);
+    else if (ch < 0x20)
+      fprintf(f, "\\u%04x", ch);
+    else
+      fputc(ch, f);
+  }
+  fputc('"', f);
+}
+
+void wu_print_json(FILE *f, const WuRun *r)
+{
+  size_t i;
+  fprintf(f, "{\n  \"command\": ");
+  if (r->argv) {
+    fprintf(f, "[");
+    for (char **a = r->argv; *a; a++) {
+      fprintf(f, "%s", a == r->argv ? "" : ", ");
+      json_str(f, *a);
+    }
+    fprintf(f, "]");
+  } else {
+    fprintf(f, "null");
+  }
+  fprintf(f, ",\n  \"pid\": %d,\n  \"exit_status\": ", (int)r->pid);
+  if (r->status >= 0)
+    fprintf(f, "%d", r->status);
+  else
+    fprintf(f, "null");
+  fprintf(f, ",\n  \"duration_ms\": %.6f,\n  \"sample_hz\": %d,\n", r->duration_ms, r->hz);
+  fprintf(f, "  \"iterations\": [");
+  for (i = 0; i < r->nmarks; i++) {
+    fprintf(f, "%s\n    {\"index\": %zu, \"label\": ", i ? "," : "", i + 1);
+    json_str(f, r->marks[i].label);
+    fprintf(f, ", \"end_ms\": %.6f, \"ms\": %.6f}", r->marks[i].end_ms, r->marks[i].ms);
+  }
+  fprintf(f, "%s],\n  \"steady\": {\"iteration\": ", r->nmarks ? "\n  " : "");
+  if (r->steady.index >= 0)
+    fprintf(f, "%ld, \"t_ms\": %.6f", r->steady.index + 1, steady_ms(r));
+  else
+    fprintf(f, "null, \"t_ms\": null");
+  fprintf(f, ", \"final_median_ms\": %.6f, \"before_median_ms\": %.6f, \"tolerance\": %.4f, "
+          "\"outliers\": %zu},\n", r->steady.median, r->steady.before, r->steady.tol,
+          r->steady.outliers);
+  fprintf(f, "  \"classification\": ");
+  json_str(f, r->steady.verdict);
+  fprintf(f, ",\n  \"gc\": {\"full\": %llu, \"steps\": %llu, \"total_ms\": %.6f, \"events\": [",
+          (unsigned long long)r->ctr.gc_full, (unsigned long long)r->ctr.gc_steps,
+          r->ctr.gc_ns / 1e6);
+  for (i = 0; i < r->ngcs; i++)
+    fprintf(f, "%s\n    {\"kind\": \"%s\", \"t_ms\": %.6f, \"ms\": %.6f, \"freed\": %lld, "
+            "\"heap\": %llu}", i ? "," : "", gc_kind_name(r->gcs[i].kind), r->gcs[i].t_ms,
+            r->gcs[i].ms, r->gcs[i].freed, r->gcs[i].heap);
+  fprintf(f, "%s]},\n  \"samples\": {\"bucket_ms\": 100, \"classes\": [", r->ngcs ? "\n  " : "");
+  for (int c = 0; c < WU_NCLASS; c++)
+    fprintf(f, "%s\"%s\"", c ? ", " : "", wu_class_names[c]);
+  fprintf(f, "],\n    \"total\": [");
+  for (int c = 0; c < WU_NCLASS; c++)
+    fprintf(f, "%s%llu", c ? ", " : "", (unsigned long long)r->ctr.samples[c]);
+  fprintf(f, "],\n    \"buckets\": [");
+  for (i = 0; i < r->nbuckets; i++) {
+    fprintf(f, "%s[", i ? ", " : "");
+    for (int c = 0; c < WU_NCLASS; c++)
+      fprintf(f, "%s%llu", c ? ", " : "", (unsigned long long)r->buckets[i][c]);
+    fprintf(f, "]");
+  }
+  fprintf(f, "]},\n  \"events_dropped\": %llu\n}\n", (unsigned long long)r->ctr.ev_dropped);
+}
+
+/* ---- SVG: iteration times on top, sample shares per class below, one time axis. ---- */
+
+enum { W = 900, H = 600, ML = 70, MR = 150, TOP_Y = 40, TOP_H = 300, BOT_Y = 400, BOT_H = 150 };
+static const char *const class_colors[WU_NCLASS] = {
+  "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#7f7f7f", "#ff7f0e"
+};
+
+/* A "nice" tick step (1, 2 or 5 times a power of ten) giving about n ticks over span. */
+static double nice_step(double span, int n)
+{
+  double raw = span / n, p = pow(10, floor(log10(raw))), m = raw / p;
+  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+}
+
+static void svg_axes(FILE *f, int y0, int h, double xmax, double ymax, const char *ylabel,
+                     int percent)
+{
+  double xs = nice_step(xmax, 8), ys = nice_step(ymax, 5), v;
+  fprintf(f, "<rect x='%d' y='%d' width='%d' height='%d' fill='none' stroke='#000'/>\n",
+          ML, y0, W - ML - MR, h);
+  for (v = 0; v <= xmax * 1.0001; v += xs) {
+    double x = ML + v / xmax * (W - ML - MR);
+    fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#ddd'/>"
+            "<text x='%.1f' y='%d' font-size='11' text-anchor='middle'>%g</text>\n",
+            x, y0, x, y0 + h, x, y0 + h + 14, v);
+  }
+  for (v = 0; v <= ymax * 1.0001; v += ys) {
+    double y = y0 + h - v / ymax * h;
+    fprintf(f, "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' stroke='#ddd'/>"
+            "<text x='%d' y='%.1f' font-size='11' text-anchor='end'>%g%s</text>\n",
+            ML, y, W - MR, y, ML - 4, y + 4, v, percent ? "%" : "");
+  }
+  fprintf(f, "<text x='14' y='%d' font-size='12' transform='rotate(-90 14 %d)' "
+          "text-anchor='middle'>%s</text>\n", y0 + h / 2, y0 + h / 2, ylabel);
+}
+
+int wu_plot_svg(const char *path, const WuRun *r)
+{
+  FILE *f = fopen(path, "w");
+  double xmax = r->duration_ms, ymax = 0;
+  size_t i;
+  if (!f)
+    return -errno;
+  if (r->nbuckets * 100.0 > xmax)
+    xmax = r->nbuckets * 100.0;
+  if (xmax <= 0)
+    xmax = 1;
+  for (i = 0; i < r->nmarks; i++)
+    if (r->marks[i].ms > ymax)
+      ymax = r->marks[i].ms;
+  ymax = ymax > 0 ? ymax * 1.1 : 1;
+  double pw = W - ML - MR;
+#define PX(t) (ML + (t) / xmax * pw)
+#define PY(v) (TOP_Y + TOP_H - (v) / ymax * TOP_H)
+  fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n"
+          "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' "
+          "font-family='sans-serif'>\n<rect width='100%%' height='100%%' fill='#fff'/>\n", W, H);
+  fprintf(f, "<text x='%d' y='20' font-size='14'>jolt-warmup: %zu iterations, %s</text>\n",
+          ML, r->nmarks, r->steady.verdict);
+  svg_axes(f, TOP_Y, TOP_H, xmax, ymax, "iteration time (ms)", 0);
+  if (r->steady.index >= 0) {
+    double m = r->steady.median, lo = m * (1 - r->steady.tol), hi = m * (1 + r->steady.tol);
+    double x0 = PX(steady_ms(r));
+    fprintf(f, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='#2ca02c' "
+            "fill-opacity='0.15'/>\n", x0, PY(hi < ymax ? hi : ymax), ML + pw - x0,
+            PY(lo) - PY(hi < ymax ? hi : ymax));
+    fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#2ca02c' "
+            "stroke-dasharray='4 3'/><text x='%.1f' y='%d' font-size='11' fill='#2ca02c'>"
+            "steady</text>\n", x0, TOP_Y, x0, TOP_Y + TOP_H, x0 + 3, TOP_Y + 12);
+  }
+  if (r->nmarks) {
+    fprintf(f, "<polyline fill='none' stroke='#1f77b4' stroke-width='1.5' points='");
+    for (i = 0; i < r->nmarks; i++)
+      fprintf(f, "%.1f,%.1f ", PX(r->marks[i].end_ms), PY(r->marks[i].ms));
+    fprintf(f, "'/>\n");
+    for (i = 0; i < r->nmarks && r->nmarks <= 500; i++)
+      fprintf(f, "<circle cx='%.1f' cy='%.1f' r='2' fill='#1f77b4'/>\n",
+              PX(r->marks[i].end_ms), PY(r->marks[i].ms));
+  }
+  svg_axes(f, BOT_Y, BOT_H, xmax, 100, "share of samples", 1);
+  fprintf(f, "<text x='%d' y='%d' font-size='12' text-anchor='middle'>time since start (ms)"
+          "</text>\n", ML + (int)pw / 2, BOT_Y + BOT_H + 32);
+  for (int c = 0; c < WU_NCLASS; c++) {
+    fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='1.5' points='", class_colors[c]);
+    for (i = 0; i < r->nbuckets; i++) {
+      uint64_t t = bucket_total(r->buckets[i]);
+      double share = t ? 100.0 * (double)r->buckets[i][c] / (double)t : 0;
+      fprintf(f, "%.1f,%.1f ", PX(i * 100.0 + 50), BOT_Y + BOT_H - share / 100 * BOT_H);
+    }
+    fprintf(f, "'/>\n<text x='%d' y='%d' font-size='11' fill='%s'>%s</text>\n",
+            W - MR + 8, BOT_Y + 12 + 14 * c, class_colors[c], wu_class_names[c]);
+  }
+#undef PX
+#undef PY
+  fprintf(f, "</svg>\n");
+  if (fclose(f))
+    return -errno;
+  return 0;
+}

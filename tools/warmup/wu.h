@@ -1,0 +1,76 @@
+/* wu.h: jolt-warmup's user-space modules: address ranges (ranges.c), analysis and output
+ * (report.c); tools/jolt-warmup.c drives them and the BPF side.
+ *
+ * Invariants:
+ * - Times in a WuRun are milliseconds since t0, the moment the tool let the traced process run
+ *   (or attached to it with -p); CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns().
+ * - marks[i].ms is the time from the previous mark (the first: from the runtime's start probe;
+ *   without one, as with -p, the first mark only opens the first interval and is not kept).
+ */
+#ifndef JOLT_WU_H
+#define JOLT_WU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "warmup.h"
+
+typedef struct WuMark {
+  double end_ms, ms;
+  char label[WU_LABEL_LEN];
+} WuMark;
+
+typedef struct WuGc {
+  double t_ms, ms;
+  int kind;                 /* JOLT_GC_* of runtime/probe.h */
+  long long freed;
+  unsigned long long heap;
+} WuGc;
+
+/* The steady-state analysis of a series of iteration times (report.c, docs/warmup.md). */
+typedef struct WuSteady {
+  long index;               /* first iteration (0-based) of the steady segment, -1: none */
+  double median;            /* median of the final iterations, the reference */
+  double before;            /* median of the iterations before index (0 when index <= 0) */
+  double tol;               /* relative band, 0.05 for 5% */
+  size_t outliers;          /* isolated outliers inside the steady segment, ignored */
+  const char *verdict;      /* "flat", "warm-up", "slowdown", "no steady state", "too few" */
+} WuSteady;
+
+typedef struct WuRun {
+  char **argv;              /* the traced command, NULL with -p */
+  pid_t pid;
+  int status;               /* exit code, 128+signal, -1 unknown (-p) */
+  int hz;                   /* sampling frequency, 0: no sampling */
+  double duration_ms;
+  double start_ms;          /* the start probe, -1 if not seen */
+  double prev_ms;           /* end of the last interval, -1 before the first start or mark */
+  WuMark *marks; size_t nmarks, capmarks;
+  WuGc *gcs; size_t ngcs, capgcs;
+  struct wu_counters ctr;   /* the BPF side's counters of pid */
+  uint64_t (*buckets)[WU_NCLASS]; size_t nbuckets;
+  WuSteady steady;
+} WuRun;
+
+extern const char *const wu_class_names[WU_NCLASS];
+
+/* ranges.c: the sorted, disjoint ranges of process pid whose executable is exe (interpreter,
+ * GC, the rest of the binary). Returns the count, or -errno with a one-line reason in err. */
+int wu_ranges(pid_t pid, const char *exe, struct wu_addr_range *out, int max,
+              char *err, size_t errlen);
+/* Does exe look like a jolt binary (it has the interpreter's symbol)? */
+int wu_is_jolt(const char *exe);
+
+/* report.c */
+int wu_add_mark(WuRun *r, double end_ms, const char *label);
+int wu_add_gc(WuRun *r, const WuGc *g);
+void wu_steady(const double *x, size_t n, double tol, WuSteady *out);
+void wu_analyze(WuRun *r, double tol);
+void wu_print_table(FILE *f, const WuRun *r);
+void wu_print_csv(FILE *f, const WuRun *r);
+void wu_print_json(FILE *f, const WuRun *r);
+int wu_plot_svg(const char *path, const WuRun *r);
+
+#endif
