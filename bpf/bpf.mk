@@ -9,7 +9,7 @@ BPFTOOL   ?= $(firstword $(shell command -v bpftool 2>/dev/null) $(wildcard /usr
 BPF_BTF   ?= /sys/kernel/btf/vmlinux
 BPF_ARCH  := x86
 BPF_OUT   := $(B)/bpf
-WU_SRC    := tools/jolt-warmup.c tools/warmup/ranges.c tools/warmup/report.c
+WU_SRC    := tools/jolt-warmup.c tools/warmup/ranges.c tools/warmup/report.c tools/warmup/steady.c
 WU_OBJ    := $(WU_SRC:%.c=$(B)/%.o)
 WU_LIBS   := -lbpf -lelf -lz -lm
 

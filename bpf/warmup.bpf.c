@@ -1,8 +1,8 @@
 /* warmup.bpf.c: the kernel half of jolt-warmup: USDT probes to events, CPU samples to classes.
  *
  * The USDT programs (attached to runtime/probe.h's probes of one process) keep per-process
- * counters in the hash map "counters" and stream marks, full collections, start and exit
- * through the ring buffer "events". The perf_event program runs on every CPU-clock sample of
+ * counters in the hash map "counters" and stream marks, full collections, functions whose
+ * profile became stable, start and exit through the ring buffer "events". The perf_event program runs on every CPU-clock sample of
  * the traced process, classifies the interrupted instruction by the sorted, disjoint address
  * ranges the tool wrote into "ranges", and counts it in "samples" per 100 ms bucket.
  *
@@ -119,6 +119,22 @@ int BPF_USDT(on_mark, const char *label)
   if (!e)
     return 0;
   bpf_probe_read_user_str(e->label, sizeof(e->label), label);
+  bpf_ringbuf_submit(e, 0);
+  return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(on_fn_stable, __u64 fid, __u64 calls)
+{
+  struct wu_counters *c = counters_of(current_tgid());
+  if (!c)
+    return 0;
+  __sync_fetch_and_add(&c->fn_stable, 1);
+  struct wu_event *e = new_event(c, WU_EV_STABLE);
+  if (!e)
+    return 0;
+  e->a = fid;
+  e->b = calls;
   bpf_ringbuf_submit(e, 0);
   return 0;
 }

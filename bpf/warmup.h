@@ -26,10 +26,11 @@ enum wu_class {
   WU_NCLASS
 };
 
-enum wu_event_type { WU_EV_START = 1, WU_EV_EXIT, WU_EV_MARK, WU_EV_GC };
+enum wu_event_type { WU_EV_START = 1, WU_EV_EXIT, WU_EV_MARK, WU_EV_GC, WU_EV_STABLE };
 
 /* One ring-buffer record. For WU_EV_GC: a = kind (JOLT_GC_*), b = bytes freed (signed),
- * c = heap bytes after, dur_ns = time from gc_begin. */
+ * c = heap bytes after, dur_ns = time from gc_begin. For WU_EV_STABLE: a = function id,
+ * b = its calls so far. */
 struct wu_event {
   __u64 ts_ns;                      /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
   __u32 pid;                        /* tgid */
@@ -42,6 +43,7 @@ struct wu_event {
 /* Per-process counters, hash map "counters" keyed by tgid (readable with bpftool). */
 struct wu_counters {
   __u64 marks;
+  __u64 fn_stable;                  /* profiling windows closed (jolt:fn_stable) */
   __u64 gc_steps, gc_full;          /* finished collections by kind (emergency counts as full) */
   __u64 gc_ns;                      /* total time between gc_begin and gc_end */
   __u64 gc_begin_ns;                /* pending gc_begin (0: none) */

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "call.h"
 #include "co.h"
+#include "dump.h"
 #include "func.h"
 #include "parse.h"
 #include "str.h"
@@ -803,7 +804,9 @@ static void setglobalsup(State *L, LClosure *cl)
 static void f_parse(State *L, void *ud)
 {
   struct LoadArgs *a = ud;
-  Proto *p = parse_chunk(L, a->buf, a->len, a->name);
+  /* api_load saw the first byte: ESC starts a binary chunk (string.dump, dump.h) */
+  Proto *p = a->len > 0 && a->buf[0] == '\x1b' ? dump_undump(L, a->buf, a->len, a->name)
+                                               : parse_chunk(L, a->buf, a->len, a->name);
   LClosure *cl = func_newlclosure(L, p);
   setlfn(L->top, cl);
   api_incrtop(L);
@@ -819,12 +822,6 @@ int api_load(State *L, const char *buf, size_t len, const char *chunkname, const
     mode = "bt";
   if (!strchr(mode, binary ? 'b' : 't')) {
     api_pushfstring(L, "attempt to load a %s chunk (mode is '%s')", binary ? "binary" : "text", mode);
-    return ST_ERRSYNTAX;
-  }
-  if (binary) {
-    char id[OBJ_IDSIZE];
-    obj_chunkid(id, a.name, strlen(a.name));
-    api_pushfstring(L, "%s: bad binary format (precompiled chunks are not supported)", id);
     return ST_ERRSYNTAX;
   }
   int status = call_pcall(L, f_parse, &a, savestack(L, L->top), 0);

@@ -679,7 +679,10 @@ static size_t atomic(State *L) {
 
 static void setpause(GCState *g) {
   size_t threshold;
-  int pause = g->pause > 0 ? g->pause : 1;
+  /* Generational mode runs incremental cycles here; starting one when the heap has grown by
+   * the minor multiplier (20%) keeps peak memory where a real minor collection would. */
+  int pause = g->gckind == KIND_GEN ? 100 + g->genminor : g->pause;
+  if (pause <= 0) pause = 1;
   g->estimate = g->totalbytes;
   threshold = g->estimate / 100 * (size_t)pause;
   g->debt = (ptrdiff_t)g->totalbytes - (ptrdiff_t)threshold;

@@ -13,7 +13,6 @@ static int jolt_mark(State *L)
 {
   const char *label = api_optstring(L, 1, "");
   JOLT_PROBE_MARK(label);
-  (void)label;
   return 0;
 }
 

@@ -111,8 +111,9 @@ static int m_frexp(State *L)
 static int m_ldexp(State *L)
 {
   double x = api_checknumber(L, 1);
-  int64_t e = api_checkinteger(L, 2);
-  api_pushnumber(L, ldexp(x, e > 100000 ? 100000 : e < -100000 ? -100000 : (int)e));
+  /* lua5.4 casts the exponent to int: keep its low 32 bits (ldexp(3, 2^53) is 3 there) */
+  int e = (int)(int32_t)(uint32_t)(uint64_t)api_checkinteger(L, 2);
+  api_pushnumber(L, ldexp(x, e));
   return 1;
 }
 

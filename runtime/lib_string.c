@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "dump.h"
 
 /* Longest string the library builds (rep, pack, packsize), as lua5.4 limits it. */
 #define STR_MAXRESULT ((size_t)INT_MAX)
@@ -161,10 +162,26 @@ static int str_char(State *L)
   return 1;
 }
 
+static void str_dumpwriter(State *L, void *ud, const void *buf, size_t len)
+{
+  api_buf_addlstring(ud, buf, len);
+}
+
+/* string.dump(f [, strip]): f's proto as a binary chunk (format: dump.h). */
 static int str_dump(State *L)
 {
   api_checktype(L, 1, BT_FUNCTION);
-  api_errorf(L, "unable to dump given function");
+  const TValue *f = api_index2val(L, 1);
+  if (!ttislfn(f))
+    api_errorf(L, "unable to dump given function");
+  const Proto *p = lfnvalue(f)->p;
+  int strip = api_toboolean(L, 2);
+  ApiBuf b;
+  api_settop(L, 1);   /* the closure stays at 1, anchoring p while the buffer grows */
+  api_buf_init(L, &b);
+  dump_proto(L, p, strip, str_dumpwriter, &b);
+  api_buf_pushresult(&b);
+  return 1;
 }
 
 /* -- Pattern matching ------------------------------------------------------------------ */

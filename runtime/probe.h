@@ -62,11 +62,12 @@ JOLT_SEMAPHORE(tier);
 #define JOLT_PROBE_3(name, a, b, c) \
   do { if (JOLT_PROBE_ENABLED(name)) STAP_PROBE3(jolt, name, a, b, c); } while (0)
 #else
+/* sizeof keeps the arguments "used" (no warnings at call sites) without evaluating them. */
 #define JOLT_PROBE_ENABLED(name) 0
 #define JOLT_PROBE_0(name) ((void)0)
-#define JOLT_PROBE_1(name, a) ((void)0)
-#define JOLT_PROBE_2(name, a, b) ((void)0)
-#define JOLT_PROBE_3(name, a, b, c) ((void)0)
+#define JOLT_PROBE_1(name, a) ((void)sizeof(a))
+#define JOLT_PROBE_2(name, a, b) ((void)sizeof(a), (void)sizeof(b))
+#define JOLT_PROBE_3(name, a, b, c) ((void)sizeof(a), (void)sizeof(b), (void)sizeof(c))
 #endif
 
 /* The runtime's state was created (state_new) / is being closed (state_close). */
@@ -78,7 +79,7 @@ JOLT_SEMAPHORE(tier);
 #define JOLT_PROBE_GC_BEGIN(kind)         JOLT_PROBE_1(gc_begin, (int)(kind))
 #define JOLT_PROBE_GC_END(freed, heap) \
   JOLT_PROBE_2(gc_end, (long long)(freed), (unsigned long long)(heap))
-/* A function's profile stopped changing (function id, calls so far). Not fired yet. */
+/* A function's profile window closed: it stopped changing (function id, calls so far). */
 #define JOLT_PROBE_FN_STABLE(fid, calls) \
   JOLT_PROBE_2(fn_stable, (unsigned long long)(fid), (unsigned long long)(calls))
 /* JIT (not fired yet): compilation of function fid (name: const char *) begins / ends with

@@ -201,9 +201,16 @@ static uint32_t optimalsize(const uint32_t *nums, uint32_t *inarr) {
 
 /* Resize for one more key `extra` (not yet present): counts every key like Lua's rehash. */
 static void rehash(State *L, Table *t, const TValue *extra) {
-  uint32_t nums[MAXABITS + 1] = { 0 }, total = 1, inarr, nasize, i;
-  for (i = 0; i < t->asize; i++)
-    if (!ttisnil(&t->arr[i])) { countint((int64_t)i + 1, nums); total++; }
+  uint32_t nums[MAXABITS + 1] = { 0 }, total = 1, inarr, nasize, i, b, lo;
+  /* The array part slice by slice: nums[b] takes arr[2^(b-1) .. 2^b - 1] (b = 0: arr[0]). */
+  for (b = 0, lo = 0; lo < t->asize; b++) {
+    uint32_t hi = 1u << b, n = 0;
+    if (hi > t->asize) hi = t->asize;
+    for (i = lo; i < hi; i++) n += !ttisnil(&t->arr[i]);
+    nums[b] += n;
+    total += n;
+    lo = hi;
+  }
   for (i = 0; i < t->hsize; i++) {
     Node *n = &t->node[i];
     if (ttisnil(&n->val)) continue;

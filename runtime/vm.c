@@ -2,9 +2,11 @@
  *
  * One vm_execute invocation runs a chain of Lua frames: Lua-to-Lua calls and returns switch
  * `ci` inside the loop, so Lua recursion costs no C stack; only C functions, metamethods
- * and hooks re-enter from C. Dispatch is computed goto through `disp`, which is the plain
- * opcode table, or, while a line/count hook is set, a table whose every entry runs the hook
- * first.
+ * and hooks re-enter from C. Dispatch is computed goto through `disp`, which is one of two
+ * opcode tables, or, while a line/count hook is set, a table whose every entry runs the hook
+ * first. The opcode bodies (vm_ops.inc) exist twice: one instance records the profile (prof.h),
+ * the other, for functions whose profiling window has closed (ProfFn.stable), does not. The
+ * table is chosen on function entry and return and when a loop closes the window.
  *
  * Register pointers (base, ra, ...) are re-derived after anything that can call Lua or grow
  * the stack (PROTECT), and L->top is raised to ci->top first so that whatever runs there
@@ -19,6 +21,7 @@
 #include "str.h"
 #include "bc.h"
 #include "prof.h"
+#include "probe.h"
 
 /* -- Number helpers --------------------------------------------------------------------- */
 
@@ -78,6 +81,8 @@ J_HIDDEN int vm_lenum(const TValue *a, const TValue *b)
  * interpreter's fast path; y == -1 is special since INT64_MIN / -1 overflows in C). */
 static inline int64_t imod(int64_t x, int64_t y)
 {
+  if (y > 0 && (y & (y - 1)) == 0)
+    return x & (y - 1);   /* a power of two (x % 2, ...): floor modulo is a mask, no divide */
   if (unlikely(y == -1))
     return 0;
   int64_t m = x % y;
@@ -222,6 +227,20 @@ static inline TValue *fieldslot(ProfFn *pf, ProfSite *s, Table *t, Str *key, int
   return &t->slots[slot];
 }
 
+/* The first step of the __index chain of a field absent from t (the method of an object):
+ * its value when __index is a table holding the key, else NULL and the generic path starts
+ * over from t. Runs no Lua code and raises nothing. */
+static inline const TValue *indexfield(State *L, Table *t, Str *key)
+{
+  if (t->mt == NULL)
+    return NULL;
+  const TValue *tm = meta_gettab(L, t->mt, TM_INDEX);
+  if (!ttistab(tm))
+    return NULL;
+  const TValue *v = tab_getstr(tabvalue(tm), key);
+  return ttisnil(v) ? NULL : v;
+}
+
 static inline int nonewindex(State *L, Table *t)
 {
   return t->mt == NULL || ttisnil(meta_gettab(L, t->mt, TM_NEWINDEX));
@@ -237,12 +256,20 @@ static inline int nonewindex(State *L, Table *t)
 /* Site of the running instruction: sbias folds pf->site and code together, so that the site
  * address is one multiply-add of pc (sizeof(ProfSite) == 8 * sizeof(Instr)). */
 #define SITE()  ((ProfSite *)(sbias + (uintptr_t)pc * (sizeof(ProfSite) / sizeof(Instr))))
+#define SBIAS(pf, p) ((uintptr_t)(pf)->site - \
+    ((uintptr_t)(p)->code + sizeof(Instr)) * (sizeof(ProfSite) / sizeof(Instr)))
 _Static_assert(sizeof(ProfSite) % sizeof(Instr) == 0, "site scaling");
 #define SAVEPC()  (ci->savedpc = pc)
 #define REFRESH() (base = ci->func + 1)
 #define PROTECT(x) do { SAVEPC(); L->top = ci->top; x; REFRESH(); } while (0)
 #define NEXT()  do { i = *pc++; goto *disp[GET_OP(i)]; } while (0)
 #define GCCHECK() do { L->top = ci->top; gc_check(L); REFRESH(); } while (0)
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define COLDLABEL __attribute__((cold));
+#else
+#define COLDLABEL
+#endif
 
 /* Recording, in the profiling instance of the opcode bodies only (PROFON is 1 there and 0 in
  * the instance for stable functions, so these compile to nothing in the latter). */
@@ -261,9 +288,16 @@ _Static_assert(sizeof(ProfSite) % sizeof(Instr) == 0, "site scaling");
 /* Events since the last record change that close a profiling window. */
 #define QUIET(f) ((f)->calls + (f)->backedges - (f)->lastevent >= PROF_STABLE_EVENTS)
 
+/* Close f's profiling window: its records went PROF_STABLE_EVENTS events without a change. */
+static __attribute__((cold, noinline)) void closewindow(ProfFn *f)
+{
+  f->stable = 1;
+  JOLT_PROBE_FN_STABLE(f->proto->fid, f->calls);
+}
+
 /* A loop back-edge: counted always; while profiling it may close the window mid-loop. */
 #define LOOPEDGE() do { PROF_LOOP(pf); \
-    if (PROFON && unlikely(QUIET(pf))) { pf->stable = 1; SETDISP(); } } while (0)
+    if (PROFON && unlikely(QUIET(pf))) { closewindow(pf); SETDISP(); } } while (0)
 
 /* Conditional test outcome `res` against C: skip the following JMP, or take it here. */
 #define CONDJUMP(res) do { \
@@ -371,29 +405,44 @@ void vm_execute(State *L, CallInfo *ci)
   ci->status |= CIST_FRESH;
 startfunc:
   cl = lfnvalue(ci->func);
-  if (unlikely(cl->p->prof == NULL))
+  pf = cl->p->prof;
+  if (unlikely(pf == NULL)) {
     prof_attach(L, cl->p);   /* a proto the loader did not attach (defensive, cheap) */
-  PROF_CALL(cl->p->prof);
-#if JOLT_PROFILE
-  if (unlikely(!cl->p->prof->stable) && QUIET(cl->p->prof))
-    cl->p->prof->stable = 1;
-#endif
-  if (unlikely(L->hookmask & HOOK_MASKCALL) && !cl->p->is_vararg) {
-    ci->savedpc = cl->p->code;
-    call_hook(L, (ci->status & CIST_TAIL) ? HOOK_TAILCALL : HOOK_CALL, -1);
+    pf = cl->p->prof;
   }
+  PROF_CALL(pf);
+#if JOLT_PROFILE
+  if (unlikely(!pf->stable) && QUIET(pf))
+    closewindow(pf);
+#endif
+  if (unlikely(L->hookmask)) {
+    if ((L->hookmask & HOOK_MASKCALL) && !cl->p->is_vararg) {
+      ci->savedpc = cl->p->code;
+      call_hook(L, (ci->status & CIST_TAIL) ? HOOK_TAILCALL : HOOK_CALL, -1);
+    }
+    goto returning;
+  }
+  /* No hooks: the frame's registers straight from what was just loaded. */
+  k = cl->p->k;
+  sbias = SBIAS(pf, cl->p);
+  base = ci->func + 1;
+  pc = ci->savedpc;
+  disp = BASETAB();
+  NEXT();
+
 returning:
   cl = lfnvalue(ci->func);
   k = cl->p->k;
   pf = cl->p->prof;
-  sbias = (uintptr_t)pf->site -
-          ((uintptr_t)cl->p->code + sizeof(Instr)) * (sizeof(ProfSite) / sizeof(Instr));
+  sbias = SBIAS(pf, cl->p);
   base = ci->func + 1;
   pc = ci->savedpc;
-  SETDISP();
   if (unlikely(L->hookmask)) {
+    disp = hooktab;
     hookpc = (int)(pc - cl->p->code) - 1;
     hookline = (hookpc >= 0 && cl->p->lineinfo) ? cl->p->lineinfo[hookpc] : -1;
+  } else {
+    disp = BASETAB();
   }
   NEXT();
 
@@ -426,16 +475,19 @@ L_hook: {
     goto *BASETAB()[op];
   }
 
-  /* The opcode bodies, twice: recording (profiling window open) and not (stable). */
+  /* The opcode bodies, twice: recording (profiling window open) and not (stable). OPL(name)
+   * defines an opcode's label. The recording instance is marked cold for gcc: it runs only
+   * while functions warm up, and without the hint the register allocator spills the hot
+   * instance's state (disp, k, cl) to make room for the recording one's. */
 #if JOLT_PROFILE
 #define PROFON 1
-#define OPL(name) P_##name
+#define OPL(name) P_##name: COLDLABEL
 #include "vm_ops.inc"
 #undef PROFON
 #undef OPL
 #endif
 #define PROFON 0
-#define OPL(name) F_##name
+#define OPL(name) F_##name:
 #include "vm_ops.inc"
 #undef PROFON
 #undef OPL

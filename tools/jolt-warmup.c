@@ -1,7 +1,7 @@
 /* jolt-warmup: measure a jolt process's warm-up from outside with eBPF.
  *
  *   jolt-warmup [--csv|--json] [-o FILE] [--plot out.svg] [--hz N] [--tolerance PCT]
- *               [--gc-steps|--no-gc] [-v] (-p PID | -- command...)
+ *               [--method rule|changepoint] [--gc-steps|--no-gc] [-v] (-p PID | -- command...)
  *   jolt-warmup [--csv|--json] [-o FILE] [--plot out.svg] --intervals FILE   (analysis only)
  *   jolt-warmup --check                                      (may this process trace?)
  *
@@ -46,7 +46,7 @@
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 
 typedef struct Opts {
-  int csv, json, verbose, gc_steps, no_gc, check, hz;
+  int csv, json, verbose, gc_steps, no_gc, check, changepoint, hz;
   double tol;
   const char *plot, *intervals, *out;
   pid_t pid;
@@ -83,7 +83,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static void usage(FILE *f)
 {
   fprintf(f, "usage: jolt-warmup [--csv|--json] [-o FILE] [--plot out.svg] [--hz N]\n"
-             "                   [--tolerance PCT] [--gc-steps|--no-gc] [-v]\n"
+             "                   [--tolerance PCT] [--method rule|changepoint]\n"
+             "                   [--gc-steps|--no-gc] [-v]\n"
              "                   (-p PID | -- command...)\n"
              "       jolt-warmup [--csv|--json] [-o FILE] [--plot out.svg] --intervals FILE\n"
              "       jolt-warmup --check     (exit 0 if this process may trace, else 4)\n");
@@ -98,6 +99,7 @@ static int parse_opts(int argc, char **argv, Opts *o)
     { "intervals", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
     { "verbose", no_argument, NULL, 'v' }, { "no-gc", no_argument, NULL, 'G' },
     { "output", required_argument, NULL, 'o' }, { "check", no_argument, NULL, 'C' },
+    { "method", required_argument, NULL, 'M' },
     { NULL, 0, NULL, 0 }
   };
   int c;
@@ -114,6 +116,10 @@ static int parse_opts(int argc, char **argv, Opts *o)
     case 'v': o->verbose = 1; break;
     case 'o': o->out = optarg; break;
     case 'C': o->check = 1; return 0;
+    case 'M':
+      if (strcmp(optarg, "rule") && strcmp(optarg, "changepoint")) goto bad;
+      o->changepoint = !strcmp(optarg, "changepoint");
+      break;
     case 'F':
       o->hz = (int)strtol(optarg, &end, 10);
       if (*end || o->hz < 0 || o->hz > 100000) goto bad;
@@ -154,7 +160,7 @@ static int output(const Opts *o, WuRun *r)
     fprintf(stderr, "jolt-warmup: %s: %s\n", o->out, strerror(errno));
     return -1;
   }
-  wu_analyze(r, o->tol);
+  wu_analyze(r, o->tol, o->changepoint);
   if (o->csv)
     wu_print_csv(f, r);
   else if (o->json)
@@ -283,6 +289,10 @@ static int on_event(void *ctx, void *data, size_t size)
     memcpy(label, e->label, sizeof label);
     label[sizeof label - 1] = 0;
     return wu_add_mark(r, t, label) < 0 ? -ENOMEM : 0;
+  case WU_EV_STABLE: {
+    WuStable st = { t, e->a, e->b };
+    return wu_add_stable(r, &st) < 0 ? -ENOMEM : 0;
+  }
   case WU_EV_GC: {
     WuGc g = { t - e->dur_ns / 1e6, e->dur_ns / 1e6, (int)e->a, (long long)e->b, e->c };
     return wu_add_gc(r, &g) < 0 ? -ENOMEM : 0;
@@ -293,29 +303,33 @@ static int on_event(void *ctx, void *data, size_t size)
   return 0;
 }
 
-/* Start argv stopped right after its exec; returns the pid or -errno (reason on stderr). */
+/* Start argv stopped right after its exec; returns the pid or -errno (reason on stderr). A
+ * close-on-exec pipe carries the child's failure (which step, errno) back, if any. */
 static pid_t spawn_stopped(char **argv)
 {
-  int pfd[2], st, err = 0;
+  int pfd[2], st, err[2] = { 0, 0 };
   if (pipe2(pfd, O_CLOEXEC))
     return -errno;
   pid_t pid = fork();
   if (pid < 0)
     return -errno;
   if (pid == 0) {
-    ptrace(PTRACE_TRACEME, 0, NULL, NULL);
-    execvp(argv[0], argv);
-    err = errno;
-    if (write(pfd[1], &err, sizeof err) < 0)
+    if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0) {
+      execvp(argv[0], argv);
+      err[0] = 1;
+    }
+    err[1] = errno;
+    if (write(pfd[1], err, sizeof err) < 0)
       _exit(127);
     _exit(127);
   }
   close(pfd[1]);
-  if (read(pfd[0], &err, sizeof err) == (ssize_t)sizeof err) {
+  if (read(pfd[0], err, sizeof err) == (ssize_t)sizeof err) {
     close(pfd[0]);
     waitpid(pid, &st, 0);
-    fprintf(stderr, "jolt-warmup: %s: %s\n", argv[0], strerror(err));
-    return -err;
+    fprintf(stderr, "jolt-warmup: %s: %s\n", err[0] ? argv[0] : "ptrace(PTRACE_TRACEME)",
+            strerror(err[1]));
+    return -err[1];
   }
   close(pfd[0]);
   if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st)) {
@@ -365,8 +379,9 @@ static int open_sampler(pid_t pid, int hz)
 }
 
 /* Attach the USDT programs; without gc, not the GC probes (each traced hit costs a trap, and
- * an allocating program makes thousands of incremental steps a second). */
-static int attach_probes(struct warmup_bpf *skel, pid_t pid, const char *exe, bool gc)
+ * an allocating program makes thousands of incremental steps a second). jolt:fn_stable is
+ * optional: a binary without it is traced without it (r->has_stable_probe says which). */
+static int attach_probes(struct warmup_bpf *skel, WuRun *r, const char *exe, bool gc)
 {
   struct { struct bpf_program *prog; struct bpf_link **link; const char *name; bool gc; } p[] = {
     { skel->progs.on_start, &skel->links.on_start, "start", false },
@@ -378,7 +393,7 @@ static int attach_probes(struct warmup_bpf *skel, pid_t pid, const char *exe, bo
   for (size_t i = 0; i < sizeof p / sizeof *p; i++) {
     if (p[i].gc && !gc)
       continue;
-    *p[i].link = bpf_program__attach_usdt(p[i].prog, pid, exe, "jolt", p[i].name, NULL);
+    *p[i].link = bpf_program__attach_usdt(p[i].prog, r->pid, exe, "jolt", p[i].name, NULL);
     if (!*p[i].link) {
       int rc = -errno;
       fprintf(stderr, "jolt-warmup: attach USDT jolt:%s in %s: %s\n", p[i].name, exe,
@@ -386,6 +401,9 @@ static int attach_probes(struct warmup_bpf *skel, pid_t pid, const char *exe, bo
       return rc;
     }
   }
+  skel->links.on_fn_stable = bpf_program__attach_usdt(skel->progs.on_fn_stable, r->pid, exe,
+                                                      "jolt", "fn_stable", NULL);
+  r->has_stable_probe = skel->links.on_fn_stable != NULL;
   return 0;
 }
 
@@ -540,13 +558,13 @@ int main(int argc, char **argv)
       rc = EXIT_SKIP;
     goto cleanup;
   }
+  pinned = true;     /* from here on, cleanup removes whatever got pinned */
   if (prepare_pin_dir() || pin_maps(skel))
     goto cleanup;
-  pinned = true;
   for (__u32 i = 0; i < (__u32)n; i++)
     bpf_map_update_elem(bpf_map__fd(skel->maps.ranges), &i, &ranges[i], BPF_ANY);
   skel->bss->nranges = (__u32)n;
-  if (attach_probes(skel, r.pid, exe, !o.no_gc))
+  if (attach_probes(skel, &r, exe, !o.no_gc))
     goto cleanup;
   rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &r, NULL);
   if (!rb) {
@@ -582,7 +600,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "jolt-warmup: %llu events lost (ring buffer full)\n",
             (unsigned long long)r.ctr.ev_dropped);
   rc = out_rc || (child && r.status != 0) ? 1 : 0;
-  if (child && r.status != 0)
+  if (child && r.status > 0)
     fprintf(stderr, "jolt-warmup: the command exited with status %d\n", r.status);
   if (child && r.status >= 0)
     child = false;    /* reaped */
@@ -602,6 +620,7 @@ cleanup:
   free(ranges);
   free(r.marks);
   free(r.gcs);
+  free(r.stables);
   free(r.buckets);
   return rc;
 }

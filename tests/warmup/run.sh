@@ -16,7 +16,7 @@ WORK=$(mktemp -d build/test/warmup.XXXXXX 2>/dev/null || mktemp -d) || exit 1
 
 ntest=0 npass=0 nfail=0 nskip=0
 TESTS=(probes_documented analysis_verdicts unprivileged_skip marks_50 gc_events pinned_maps
-       interpreter_share csv_output json_output svg_plot attach_pid bad_command)
+       interpreter_share csv_output json_output svg_plot attach_pid bad_command fn_stable)
 
 ok()    { ntest=$((ntest + 1)); npass=$((npass + 1)); echo "ok $ntest $1"; }
 notok() { ntest=$((ntest + 1)); nfail=$((nfail + 1)); echo "not ok $ntest $1"; }
@@ -86,15 +86,19 @@ test_probes_documented() {
 }
 
 test_analysis_verdicts() {
-	local f got want bad=0
+	local f m got want bad=0
 	awk 'BEGIN { for (i = 0; i < 40; i++) print 10 + (i % 3) * 0.1 }' >"$WORK/flat.txt"
 	awk 'BEGIN { for (i = 0; i < 40; i++) print (i < 5 ? 30 : 10) + (i % 3) * 0.1 }' >"$WORK/warm-up.txt"
 	awk 'BEGIN { for (i = 0; i < 40; i++) print (i < 20 ? 5 : 10) + (i % 3) * 0.1 }' >"$WORK/slowdown.txt"
 	awk 'BEGIN { for (i = 0; i < 40; i++) print 10 + (i % 2) * 3 }' >"$WORK/none.txt"
-	for f in flat warm-up slowdown none; do
-		want=$f; [ $f = none ] && want="no steady state"
-		got=$("$WARMUP" --intervals "$WORK/$f.txt" 2>&1 | sed -n 's/^classification: //p')
-		[ "$got" = "$want" ] || { echo "$f: got '$got', want '$want'"; bad=1; }
+	# Warm-up under +-10% noise: beyond the 5% rule, found by the change points.
+	awk 'BEGIN { srand(2); for (i = 0; i < 100; i++) print (i < 15 ? 14 : 10) * (0.9 + 0.2 * rand()) }' >"$WORK/noisy.txt"
+	for f in flat:rule:flat flat:changepoint:flat warm-up:rule:warm-up warm-up:changepoint:warm-up \
+		 slowdown:rule:slowdown slowdown:changepoint:slowdown "none:rule:no steady state" \
+		 "noisy:rule:no steady state" noisy:changepoint:warm-up; do
+		IFS=: read -r name m want <<<"$f"
+		got=$("$WARMUP" --method "$m" --intervals "$WORK/$name.txt" 2>&1 | sed -n 's/^classification: \(.*\) (method.*/\1/p')
+		[ "$got" = "$want" ] || { echo "$name ($m): got '$got', want '$want'"; bad=1; }
 	done >"$WORK/verdicts"
 	if [ ! -x "$WARMUP" ]; then skip analysis_verdicts "$WARMUP is not built"
 	elif [ $bad = 0 ]; then ok analysis_verdicts
@@ -220,6 +224,19 @@ test_bad_command() {
 	if [ $rc = 1 ] && grep -q "no-such-program: No such file or directory" "$WORK/bad.err"; then
 		ok bad_command
 	else notok bad_command; { echo "exit $rc"; cat "$WORK/bad.err"; } | diag; fi
+}
+
+test_fn_stable() {
+	if ! readelf -n "$JOLT" 2>/dev/null | grep -q 'Name: fn_stable'; then
+		skip fn_stable "jolt:fn_stable is not in the binary (runtime/vm.c does not call it yet)"; return
+	fi
+	cat >"$WORK/fib.lua" <<'EOF'
+local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
+for i = 1, 10 do fib(18) jolt.mark("fib") end
+EOF
+	trace stable --csv -- "$JOLT" "$WORK/fib.lua"
+	if grep -q '^fn_stable_calls,1,' "$WORK/stable.out"; then ok fn_stable
+	else notok fn_stable; diag <"$WORK/stable.err"; fi
 }
 
 echo "TAP version 13"

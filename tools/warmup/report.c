@@ -1,10 +1,5 @@
-/* report.c: jolt-warmup's analysis (steady state, classification) and its outputs: a table,
- * CSV (long format: series,index,t_ms,value), JSON, and an SVG plot drawn here.
- *
- * The method (docs/warmup.md): the reference is the median of the final quarter of the
- * iterations (at least 5); the steady segment is the longest suffix whose iterations all lie
- * within tol of it, isolated outliers aside, and it must hold at least max(3, n/10)
- * iterations. The verdict compares the median of the iterations before it with the reference.
+/* report.c: jolt-warmup's run record and its outputs: a table, CSV (long format:
+ * series,index,t_ms,value), JSON, and an SVG plot drawn here. The analysis is in steady.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -56,83 +51,18 @@ int wu_add_gc(WuRun *r, const WuGc *g)
   return 0;
 }
 
-static int dbl_cmp(const void *a, const void *b)
+int wu_add_stable(WuRun *r, const WuStable *st)
 {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(const double *x, size_t n)
-{
-  double *v = malloc(n * sizeof *v), m;
-  if (!n || !v) {
-    free(v);
-    return 0;
+  if (r->nstables == r->capstables) {
+    size_t cap = r->capstables ? 2 * r->capstables : 64;
+    WuStable *v = realloc(r->stables, cap * sizeof *v);
+    if (!v)
+      return -ENOMEM;
+    r->stables = v;
+    r->capstables = cap;
   }
-  memcpy(v, x, n * sizeof *v);
-  qsort(v, n, sizeof *v, dbl_cmp);
-  m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  free(v);
-  return m;
-}
-
-/* Is x[i] an isolated outlier: its two neighbours agree within the band, it agrees with
- * neither? (A GC pause or a preemption hits one iteration; a change of level hits several.) */
-static int outlier(const double *x, size_t n, size_t i, double band)
-{
-  if (i == 0 || i + 1 >= n)
-    return 0;
-  return fabs(x[i - 1] - x[i + 1]) <= band && fabs(x[i] - x[i - 1]) > band &&
-         fabs(x[i] - x[i + 1]) > band;
-}
-
-void wu_steady(const double *x, size_t n, double tol, WuSteady *out)
-{
-  size_t tail = n / 4 < 5 ? 5 : n / 4, need = n / 10 < 3 ? 3 : n / 10, s = n;
-  memset(out, 0, sizeof *out);
-  out->index = -1;
-  out->tol = tol;
-  if (n < 5) {
-    out->verdict = "too few";
-    return;
-  }
-  if (tail > n)
-    tail = n;
-  out->median = median(x + n - tail, tail);
-  double band = tol * out->median;
-  for (; s > 0; s--) {
-    if (fabs(x[s - 1] - out->median) <= band)
-      continue;
-    if (!outlier(x, n, s - 1, band))
-      break;
-    out->outliers++;
-  }
-  if (n - s < need) {
-    out->verdict = "no steady state";
-    return;
-  }
-  out->index = (long)s;
-  if (s == 0) {
-    out->verdict = "flat";
-    return;
-  }
-  out->before = median(x, s);
-  out->verdict = out->before > out->median * (1 + tol) ? "warm-up"
-               : out->before < out->median * (1 - tol) ? "slowdown" : "flat";
-}
-
-void wu_analyze(WuRun *r, double tol)
-{
-  double *x = malloc((r->nmarks ? r->nmarks : 1) * sizeof *x);
-  size_t i;
-  if (!x) {
-    wu_steady(NULL, 0, tol, &r->steady);
-    return;
-  }
-  for (i = 0; i < r->nmarks; i++)
-    x[i] = r->marks[i].ms;
-  wu_steady(x, r->nmarks, tol, &r->steady);
-  free(x);
+  r->stables[r->nstables++] = *st;
+  return 0;
 }
 
 /* When the steady segment begins: the end of the iteration before it, in ms since t0. */
@@ -195,7 +125,10 @@ void wu_print_table(FILE *f, const WuRun *r)
   else
     fprintf(f, "steady state: none (final median %.3f ms, band %g%%)\n",
             r->steady.median, r->steady.tol * 100);
-  fprintf(f, "classification: %s\n\n", r->steady.verdict);
+  fprintf(f, "classification: %s (method: %s", r->steady.verdict, r->steady.method);
+  if (r->steady.segments)
+    fprintf(f, ", %zu segment%s", r->steady.segments, r->steady.segments == 1 ? "" : "s");
+  fprintf(f, ")\n\n");
 
   fprintf(f, "gc: %llu full collections, %llu incremental steps, %.3f ms in total\n",
           (unsigned long long)r->ctr.gc_full, (unsigned long long)r->ctr.gc_steps,
@@ -205,9 +138,14 @@ void wu_print_table(FILE *f, const WuRun *r)
             gc_kind_name(r->gcs[i].kind), r->gcs[i].t_ms, r->gcs[i].ms, r->gcs[i].freed,
             r->gcs[i].heap);
 
+  if (r->has_stable_probe && r->nstables)
+    fprintf(f, "profiles: %zu windows closed (jolt:fn_stable), first at %.3f ms, last at %.3f ms\n",
+            r->nstables, r->stables[0].t_ms, r->stables[r->nstables - 1].t_ms);
+  else if (r->has_stable_probe)
+    fprintf(f, "profiles: no profiling window closed\n");
   fprintf(f, "\nsamples: %llu", (unsigned long long)total);
   for (int c = 0; c < WU_NCLASS && total; c++)
-    fprintf(f, "%s %s %.1f%%", c ? "," : " (", wu_class_names[c],
+    fprintf(f, "%s%s %.1f%%", c ? ", " : " (", wu_class_names[c],
             100.0 * (double)r->ctr.samples[c] / (double)total);
   fprintf(f, "%s\n", total ? ")" : "");
   if (!total)
@@ -245,6 +183,9 @@ void wu_print_csv(FILE *f, const WuRun *r)
   for (i = 0; i < r->ngcs; i++)
     fprintf(f, "gc_%s_ms,%zu,%.6f,%.6f\n", gc_kind_name(r->gcs[i].kind), i + 1, r->gcs[i].t_ms,
             r->gcs[i].ms);
+  for (i = 0; i < r->nstables; i++)
+    fprintf(f, "fn_stable_calls,%zu,%.6f,%llu\n", i + 1, r->stables[i].t_ms,
+            (unsigned long long)r->stables[i].calls);
   for (i = 0; i < r->nbuckets; i++) {
     uint64_t t = bucket_total(r->buckets[i]);
     fprintf(f, "samples,%zu,%zu,%llu\n", i, i * 100, (unsigned long long)t);
@@ -256,7 +197,8 @@ void wu_print_csv(FILE *f, const WuRun *r)
   fprintf(f, "steady_iteration,,%.6f,%ld\n", steady_ms(r),
           r->steady.index >= 0 ? r->steady.index + 1 : 0);
   fprintf(f, "final_median_ms,,,%.6f\n", r->steady.median);
-  fprintf(f, "outliers,,,%zu\n", r->steady.outliers);
+  fprintf(f, "outliers,,,%zu\nsegments,,,%zu\nmethod,,,\"%s\"\n", r->steady.outliers,
+          r->steady.segments, r->steady.method);
   fprintf(f, "classification,,,");
   csv_str(f, r->steady.verdict);
   fprintf(f, "\ngc_full,,,%llu\ngc_steps,,,%llu\ngc_total_ms,,,%.6f\n",
@@ -312,8 +254,9 @@ void wu_print_json(FILE *f, const WuRun *r)
   else
     fprintf(f, "null, \"t_ms\": null");
   fprintf(f, ", \"final_median_ms\": %.6f, \"before_median_ms\": %.6f, \"tolerance\": %.4f, "
-          "\"outliers\": %zu},\n", r->steady.median, r->steady.before, r->steady.tol,
-          r->steady.outliers);
+          "\"outliers\": %zu, \"method\": \"%s\", \"segments\": %zu},\n", r->steady.median,
+          r->steady.before, r->steady.tol, r->steady.outliers, r->steady.method,
+          r->steady.segments);
   fprintf(f, "  \"classification\": ");
   json_str(f, r->steady.verdict);
   fprintf(f, ",\n  \"gc\": {\"full\": %llu, \"steps\": %llu, \"total_ms\": %.6f, \"events\": [",
@@ -323,7 +266,18 @@ void wu_print_json(FILE *f, const WuRun *r)
     fprintf(f, "%s\n    {\"kind\": \"%s\", \"t_ms\": %.6f, \"ms\": %.6f, \"freed\": %lld, "
             "\"heap\": %llu}", i ? "," : "", gc_kind_name(r->gcs[i].kind), r->gcs[i].t_ms,
             r->gcs[i].ms, r->gcs[i].freed, r->gcs[i].heap);
-  fprintf(f, "%s]},\n  \"samples\": {\"bucket_ms\": 100, \"classes\": [", r->ngcs ? "\n  " : "");
+  fprintf(f, "%s]},\n  \"fn_stable\": ", r->ngcs ? "\n  " : "");
+  if (r->has_stable_probe) {
+    fprintf(f, "[");
+    for (i = 0; i < r->nstables; i++)
+      fprintf(f, "%s\n    {\"t_ms\": %.6f, \"fid\": \"%016llx\", \"calls\": %llu}", i ? "," : "",
+              r->stables[i].t_ms, (unsigned long long)r->stables[i].fid,
+              (unsigned long long)r->stables[i].calls);
+    fprintf(f, "%s]", r->nstables ? "\n  " : "");
+  } else {
+    fprintf(f, "null");
+  }
+  fprintf(f, ",\n  \"samples\": {\"bucket_ms\": 100, \"classes\": [");
   for (int c = 0; c < WU_NCLASS; c++)
     fprintf(f, "%s\"%s\"", c ? ", " : "", wu_class_names[c]);
   fprintf(f, "],\n    \"total\": [");

@@ -29,13 +29,20 @@ typedef struct WuGc {
   unsigned long long heap;
 } WuGc;
 
+typedef struct WuStable {
+  double t_ms;
+  uint64_t fid, calls;
+} WuStable;
+
 /* The steady-state analysis of a series of iteration times (report.c, docs/warmup.md). */
 typedef struct WuSteady {
   long index;               /* first iteration (0-based) of the steady segment, -1: none */
   double median;            /* median of the final iterations, the reference */
   double before;            /* median of the iterations before index (0 when index <= 0) */
   double tol;               /* relative band, 0.05 for 5% */
-  size_t outliers;          /* isolated outliers inside the steady segment, ignored */
+  size_t outliers;          /* isolated outliers, ignored (rule: inside the steady segment) */
+  size_t segments;          /* change points: segments after merging; 0 with the rule */
+  const char *method;       /* "rule" or "changepoint" */
   const char *verdict;      /* "flat", "warm-up", "slowdown", "no steady state", "too few" */
 } WuSteady;
 
@@ -49,6 +56,8 @@ typedef struct WuRun {
   double prev_ms;           /* end of the last interval, -1 before the first start or mark */
   WuMark *marks; size_t nmarks, capmarks;
   WuGc *gcs; size_t ngcs, capgcs;
+  WuStable *stables; size_t nstables, capstables;   /* jolt:fn_stable, when the binary has it */
+  int has_stable_probe;
   struct wu_counters ctr;   /* the BPF side's counters of pid */
   uint64_t (*buckets)[WU_NCLASS]; size_t nbuckets;
   WuSteady steady;
@@ -63,11 +72,15 @@ int wu_ranges(pid_t pid, const char *exe, struct wu_addr_range *out, int max,
 /* Does exe look like a jolt binary (it has the interpreter's symbol)? */
 int wu_is_jolt(const char *exe);
 
+/* steady.c: the rule and the change-point method; wu_analyze runs one on r's iterations. */
+void wu_steady(const double *x, size_t n, double tol, WuSteady *out);
+void wu_steady_cp(const double *x, size_t n, double tol, WuSteady *out);
+void wu_analyze(WuRun *r, double tol, int changepoint);
+
 /* report.c */
 int wu_add_mark(WuRun *r, double end_ms, const char *label);
 int wu_add_gc(WuRun *r, const WuGc *g);
-void wu_steady(const double *x, size_t n, double tol, WuSteady *out);
-void wu_analyze(WuRun *r, double tol);
+int wu_add_stable(WuRun *r, const WuStable *st);
 void wu_print_table(FILE *f, const WuRun *r);
 void wu_print_csv(FILE *f, const WuRun *r);
 void wu_print_json(FILE *f, const WuRun *r);
