@@ -394,8 +394,9 @@ static void load_protos(Loader *S, Proto *p)
     ps[i] = NULL;
   p->p = ps;
   p->np = n;
-  if (n > 0 && ++S->depth > DUMP_MAXDEPTH)
+  if (n > 0 && S->depth >= DUMP_MAXDEPTH)
     bad(S, "functions nested too deeply");
+  S->depth++;
   for (int i = 0; i < n; i++) {
     Proto *c = func_newproto(L);
     ps[i] = c;

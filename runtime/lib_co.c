@@ -118,7 +118,12 @@ static int co_wrap(State *L)
 static int co_isyieldablef(State *L)
 {
   State *co = api_isnone(L, 1) ? L : getco(L);
-  api_pushboolean(L, api_isyieldable(co));
+  /* Another thread is stopped at a yield, not started or dead: as in lua5.4 (whose answer is
+   * that thread's non-yieldable count, zero outside a running call) only the main one cannot. */
+  if (co != L)
+    api_pushboolean(L, co != G(co)->mainthread);
+  else
+    api_pushboolean(L, api_isyieldable(co));
   return 1;
 }
 

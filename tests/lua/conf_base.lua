@@ -60,3 +60,41 @@ print(package.loaded._G == _G, package.loaded.string == string)
 try(require)
 package.loaded.fake = false; print(pcall(require, "fake"))
 print(_VERSION, math.maxinteger, math.mininteger, math.huge, math.type(1), math.type(1.0), math.type("1"), pcall(math.type))
+
+-- print ignores a replaced tostring, __metatable false, raw functions with bad keys, tonumber with bases and spaces, assert/select/error levels, load of odd chunks
+do
+local ts = tostring
+tostring = function() return "X" end
+print(1, nil, true, {} ~= nil)
+tostring = ts
+print(select('#', print()))
+print(getmetatable(setmetatable({}, {__metatable = false})))
+print(pcall(setmetatable, setmetatable({}, {__metatable = false}), nil))
+print(rawequal(0, -0), rawequal(0, 0.0), rawequal(1/0, 1/0), rawequal(0/0, 0/0), pcall(rawequal, "a"))
+print(pcall(rawequal, 1))
+print(pcall(rawset, {}, 0/0, 1))
+print(rawset({}, 1.0, 2)[1], next({[2^53] = 1}))
+print(pcall(ipairs))
+print(type(nil), pcall(type))
+print(tonumber("1e", 16), tonumber("1E", 16), tonumber("-ff", 16), tonumber("- ff", 16), tonumber("ff ", 16), tonumber(" ff", 16), tonumber("f f", 16))
+print(tonumber(12, nil), pcall(tonumber, 12, 10), tonumber("12", 10.0), pcall(tonumber, "12", 10.5))
+print(tonumber(" 0x1P1 "), tonumber("0x1e"), tonumber("0x1E+1"), tonumber("1e1", 36), tonumber("inf"), tonumber("  "))
+print(string.format("%d", -0), -0 == 0, 0.0 // -1, -0.0 + 0)
+print(#{1, 2, 3, nil}, #{nil, nil, 3}, select('#', table.unpack({1, nil, 3})))
+print(next({}, nil), pcall(next, {}, 1))
+local t = {10, 20, 30} for k, v in ipairs(t) do if k == 1 then t[3] = nil end io.write(k, "=", v, " ") end print()
+print(assert(1, 2, 3))
+print(pcall(assert, false))
+print(pcall(assert, nil, "custom"))
+print(pcall(assert, false, {}))
+print(pcall(assert))
+print(select(-1, "a", "b"), pcall(select, "x"))
+print(pcall(error, "lvl", 3))
+local function lvl() error("in lvl", 2) end
+print(pcall(function() lvl() end))
+print(load("return ...", "c")(1, 2))
+print(load("local a <const> = 1; return a")())
+print(load("\27Lua junk"))
+print(load("\239\187\191return 1"))
+print(load("#!shebang\nreturn 1"))
+end

@@ -2,7 +2,7 @@
 -- without integer values, numeric strings) give the same results and the same error messages
 math.randomseed(31337)
 local pool = {-1, 0, 1, 2, 3, 10, -10, 255, 256, 1.5, 2.0, -0.0, math.maxinteger, math.mininteger, 2^53, 0/0, 1/0,
-  "3", "0x10", "x", "", "abc", "%d", "%a+", "(a)", "[a-", "a.b", "\0z", "<i4", "!4 i3", nil, {}, true, print}
+  "3", "0x10", "x", "", "abc", "%d", "%a+", "(a)", "[a-", "a.b", "\0z", "<i4", "!4 i3", nil, {}, true, rawequal}   -- not print: table.sort's comparison sequence may differ
 local funcs = {}
 -- base functions that touch files, the collector's state or the output are left out
 local unsafe = {dofile = true, loadfile = true, require = true, collectgarbage = true, print = true}
