@@ -57,7 +57,12 @@ $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
 
 # libFuzzer target: the runtime without runtime/jolt.c (it holds main()), always built by clang.
 FUZZ_OBJ := $(patsubst %.c,$(B)/fuzz/%.o,$(filter-out runtime/jolt.c,$(RT_SRC)) tests/fuzz/fuzz_parse.c)
-fuzz: $(B)/fuzz/fuzz_parse
+FUZZ_UNDUMP_OBJ := $(patsubst %.c,$(B)/fuzz/%.o,$(filter-out runtime/jolt.c,$(RT_SRC)) tests/fuzz/fuzz_undump.c)
+fuzz: $(B)/fuzz/fuzz_parse $(B)/fuzz/fuzz_undump
+$(B)/fuzz/fuzz_undump: $(FUZZ_UNDUMP_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  LD      $@";)
+	$(Q)$(FUZZ_CC) $(subst fuzzer-no-link,fuzzer,$(fuzz_CFLAGS)) -o $@ $^ $(LDLIBS)
 $(B)/fuzz/fuzz_parse: $(FUZZ_OBJ)
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  LD      $@";)
@@ -92,7 +97,7 @@ install: all
 clean:
 	$(Q)rm -rf $(B)
 
--include $(RT_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+-include $(RT_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) $(FUZZ_UNDUMP_OBJ:.o=.d)
 
 # The eBPF warm-up tracer (built only where clang, bpftool and libbpf are present).
 -include bpf/bpf.mk

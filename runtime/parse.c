@@ -17,6 +17,7 @@
  * open function anchors its constant-index table and its finished children on the Lua stack.
  * parse_chunk runs everything protected, so on an error it frees the malloc'ed state.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -1188,6 +1189,8 @@ static void leavelevel(LexState *ls) { ls->nest--; }
 /* -- Variables -------------------------------------------------------------------------- */
 
 static int registerlocalvar(FuncState *fs, Str *name, int reg) {
+  /* VarDesc.pidx is a short: debug entries of one function stop at 32767, as in lua5.4. */
+  if (fs->nlocvars >= SHRT_MAX) errorlimit(fs, SHRT_MAX, "local variables");
   GROW(fs->ls->L, fs->locvars, fs->lvcap, fs->nlocvars);
   LocVar *lv = &fs->locvars[fs->nlocvars];
   lv->name = name;

@@ -132,7 +132,7 @@ count() {
 	lua | asan) echo ${#LUA_TESTS[@]} ;;
 	gen) echo "$GEN_BATCHES" ;;
 	bad) echo ${#BAD_TESTS[@]} ;;
-	fuzz) echo 1 ;;
+	fuzz) echo 2 ;;
 	cli) echo ${#CLI_TESTS[@]} ;;
 	jolt) echo ${#JOLT_TESTS[@]} ;;
 	warmup | stress) echo 1 ;;
@@ -248,24 +248,32 @@ group_asan() {
 }
 
 # 4b. libFuzzer on the parser for FUZZ_TIME seconds, seeded with tests/lua.
-group_fuzz() {
-	local corpus="$WORK/fuzz-corpus" art="$WORK/fuzz-artifacts/"
-	if [ ! -x "$FUZZ" ]; then
-		if command -v clang >/dev/null 2>&1; then skip fuzz/parse "$FUZZ not built (make fuzz)"
-		else skip fuzz/parse "clang with libFuzzer is not installed"; fi
+# fuzz_one NAME BINARY SEEDCMD: run one libFuzzer target for FUZZ_TIME seconds from seeds that
+# SEEDCMD writes into the corpus directory given as its argument.
+fuzz_one() {
+	local name=$1 bin=$2 seed=$3 corpus="$WORK/fuzz-$1" art="$WORK/fuzz-$1-artifacts/"
+	if [ ! -x "$bin" ]; then
+		if command -v clang >/dev/null 2>&1; then skip "fuzz/$name" "$bin not built (make fuzz)"
+		else skip "fuzz/$name" "clang with libFuzzer is not installed"; fi
 		return
 	fi
 	rm -rf "$corpus" "$art" && mkdir -p "$corpus" "$art"
-	[ ${#LUA_TESTS[@]} -gt 0 ] && cp "${LUA_TESTS[@]}" "$corpus/"
-	if timeout -k 5 $((FUZZ_TIME + 60)) "$FUZZ" -max_total_time="$FUZZ_TIME" -timeout=10 \
+	$seed "$corpus" >/dev/null 2>&1
+	if timeout -k 5 $((FUZZ_TIME + 60)) "$bin" -max_total_time="$FUZZ_TIME" -timeout=10 \
 		-rss_limit_mb=2048 -max_len=8192 -artifact_prefix="$art" "$corpus" \
-		>"$WORK/fuzz.log" 2>&1; then
-		pass "fuzz/parse $FUZZ_TIME s"
+		>"$WORK/fuzz-$name.log" 2>&1; then
+		pass "fuzz/$name $FUZZ_TIME s"
 	else
-		fail "fuzz/parse $FUZZ_TIME s"
-		{ echo "artifacts: $(ls "$art")"; grep -E 'ERROR|SUMMARY|#0 |#1 |#2 |#3 ' "$WORK/fuzz.log";
-		  echo "log: $WORK/fuzz.log"; } | diag
+		fail "fuzz/$name $FUZZ_TIME s"
+		{ echo "artifacts: $(ls "$art")"; grep -E 'ERROR|SUMMARY|#0 |#1 |#2 |#3 ' "$WORK/fuzz-$name.log";
+		  echo "log: $WORK/fuzz-$name.log"; } | diag
 	fi
+}
+seed_parse() { [ ${#LUA_TESTS[@]} -gt 0 ] && cp "${LUA_TESTS[@]}" "$1/"; }
+seed_undump() { "$JOLT" tests/fuzz/undump_seeds.lua "$1" "${LUA_TESTS[@]}"; }
+group_fuzz() {
+	fuzz_one parse "$FUZZ" seed_parse
+	fuzz_one undump "${FUZZ_UNDUMP:-build/fuzz/fuzz_undump}" seed_undump
 }
 
 # 5. CLI tests: each script gets JOLT; exit 0 pass, 4 skip (last line says why), else fail.

@@ -25,12 +25,12 @@ local corpus = {
 
 local budget = 0
 -- out of budget: raise, and leave a little for the way back to the pcall (the sandbox has no
--- pcall of its own, so the error gets there); never in this file's own code, which runs a
--- moment under the hook between the pcall and debug.sethook()
-local self = debug.getinfo(1, "S").source
+-- pcall of its own, so the error gets there); never in this main chunk, which runs a moment
+-- under the hook between the pcall and debug.sethook()
+local main = debug.getinfo(1, "f").func
 local function hook()
   budget = budget - 1
-  if budget < 0 and debug.getinfo(2, "S").source ~= self then
+  if budget < 0 and debug.getinfo(2, "f").func ~= main then
     budget = 100
     error("budget")
   end
