@@ -602,7 +602,11 @@ void call_traceback(State *L, State *L1, const char *msg, int level)
     if (ci->status & CIST_LUA) {
       char id[OBJ_IDSIZE];
       call_chunkid(id, lfnvalue(ci->func)->p);
-      api_pushfstring(L, "\n\t%s:%d: in ", id, call_currentline(ci));
+      int line = call_currentline(ci);
+      if (line > 0)
+        api_pushfstring(L, "\n\t%s:%d: in ", id, line);
+      else                /* stripped: lua5.4 leaves the line out */
+        api_pushfstring(L, "\n\t%s: in ", id);
     } else {
       api_pushstring(L, "\n\t[C]: in ");
     }

@@ -112,6 +112,8 @@ static void info_activelines(State *L, const TValue *fn)
   api_newtable(L);
   if (p->lineinfo) {
     for (int i = p->is_vararg ? 1 : 0; i < p->ncode; i++) {
+      if (p->lineinfo[i] < 1)
+        continue;     /* stripped code has no lines to report */
       api_pushboolean(L, 1);
       api_rawseti(L, -2, p->lineinfo[i]);
     }
