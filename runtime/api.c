@@ -865,6 +865,8 @@ int api_loadfile(State *L, const char *fname, const char *mode)
   if (skip < len && s[skip] == '#') {
     while (skip < len && s[skip] != '\n')
       skip++;
+    if (skip + 1 < len && s[skip + 1] == '\x1b')
+      skip++;     /* a binary chunk must start at its signature */
   }
   if (fname)
     api_pushfstring(L, "@%s", fname);

@@ -119,43 +119,10 @@ _Noreturn static void load_error(State *L, const char *filename, const char *msg
              api_tostring(L, 1), filename, msg);
 }
 
-/* Compile a Lua source (or binary) file, skipping a first line that starts with '#' but
- * keeping its newline so line numbers stay right. Pushes the function or a message. */
+/* Compile a Lua source (or binary) file, as loadfile does. Pushes the function or a message. */
 static int load_file(State *L, const char *filename)
 {
-  FILE *f = fopen(filename, "rb");
-  if (f == NULL) {
-    api_pushfstring(L, "cannot open %s", filename);
-    return ST_ERRFILE;
-  }
-  ApiBuf B;
-  size_t nr;
-  api_buf_init(L, &B);
-  do {
-    char *p = api_buf_prep(&B, API_BUFSIZE);
-    nr = fread(p, 1, API_BUFSIZE, f);
-    api_buf_addsize(&B, nr);
-  } while (nr == API_BUFSIZE);
-  int bad = ferror(f);
-  fclose(f);
-  api_buf_pushresult(&B);
-  if (bad) {
-    api_pop(L, 1);
-    api_pushfstring(L, "cannot read %s", filename);
-    return ST_ERRFILE;
-  }
-  size_t len;
-  const char *s = api_tolstring(L, -1, &len);
-  size_t skip = 0;
-  if (len > 0 && s[0] == '#') {
-    while (skip < len && s[skip] != '\n')
-      skip++;
-  }
-  const char *chunkname = api_pushfstring(L, "@%s", filename);
-  int st = api_load(L, s + skip, len - skip, chunkname, "bt");
-  api_replace(L, -3);
-  api_pop(L, 1);
-  return st;
+  return api_loadfile(L, filename, "bt");
 }
 
 static int searcher_preload(State *L)
