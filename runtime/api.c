@@ -326,6 +326,16 @@ void api_pushnumber(State *L, double n)
   api_incrtop(L);
 }
 
+size_t api_stringtonumber(State *L, const char *s, size_t len)
+{
+  TValue v;
+  if (obj_str2num(s, len, &v) != len + 1)
+    return 0;
+  setobj(L->top, &v);
+  api_incrtop(L);
+  return len + 1;
+}
+
 void api_pushboolean(State *L, int b)
 {
   setbool(L->top, b);

@@ -72,6 +72,9 @@ const char *api_pushvfstring(State *L, const char *fmt, va_list ap);
 void api_pushcclosure(State *L, CFunction f, const char *name, int nup);  /* pops nup upvalues */
 #define api_pushcfunction(L, f, name) api_pushcclosure(L, f, name, 0)
 void api_pushlightuserdata(State *L, void *p);
+/* Push the number that the whole of s[0..len) spells by Lua's rules; returns len + 1, or 0
+ * (nothing pushed) when it is not a numeral. */
+size_t api_stringtonumber(State *L, const char *s, size_t len);
 int  api_pushthread(State *L);               /* 1 if it is the main thread */
 void *api_newuserdata(State *L, size_t size); /* one user value slot */
 void api_pushglobaltable(State *L);

@@ -92,12 +92,8 @@ static int base_tonumber(State *L)
     }
     size_t l;
     const char *s = api_tolstring(L, 1, &l);
-    TValue v;
-    if (s && obj_str2num(s, l, &v) == l + 1) {
-      setobj(L->top, &v);
-      L->top++;
+    if (s && api_stringtonumber(L, s, l))
       return 1;
-    }
     api_checkany(L, 1);
   } else {
     int64_t base = api_checkinteger(L, 2);

@@ -252,16 +252,10 @@ static int num_digits(Numeral *rn, int hex)
 /* Push the value of the value-shaped numeral read from rn->buf, or nil. */
 static int num_push(State *L, const char *s)
 {
-  TValue v;
-  if (obj_str2num(s, strlen(s), &v) == 0) {
-    api_pushnil(L);
-    return 0;
-  }
-  if (ttisint(&v))
-    api_pushinteger(L, ivalue(&v));
-  else
-    api_pushnumber(L, fltvalue(&v));
-  return 1;
+  if (api_stringtonumber(L, s, strlen(s)))
+    return 1;
+  api_pushnil(L);
+  return 0;
 }
 
 /* Read the longest prefix that can start a numeral (as Lua's reader does), then convert it. */

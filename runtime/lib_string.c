@@ -1257,17 +1257,10 @@ static int arith_tonum(State *L, int arg)
     return 1;
   }
   size_t len;
-  TValue v;
   if (api_type(L, arg) != BT_STRING)
     return 0;
   const char *s = api_tolstring(L, arg, &len);
-  if (obj_str2num(s, len, &v) != len + 1)
-    return 0;
-  if (ttisint(&v))
-    api_pushinteger(L, ivalue(&v));
-  else
-    api_pushnumber(L, fltvalue(&v));
-  return 1;
+  return api_stringtonumber(L, s, len) != 0;
 }
 
 /* Neither operand converts: hand over to the other operand's metamethod, if it has one. */
