@@ -27,8 +27,19 @@ fuzz_CFLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-fr
 VARIANTS      := asan noprof stress
 
 .DELETE_ON_ERROR:
-.PHONY: all test bench demo install clean deps $(VARIANTS) fuzz
+.PHONY: all test bench demo install clean deps $(VARIANTS) fuzz unit
 all: $(B)/bin/jolt
+
+# C unit tests (tests/unit/*.c, kselftest style): each links the runtime without its main().
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+RT_LIB_OBJ := $(filter-out $(B)/runtime/jolt.o,$(RT_OBJ))
+unit: $(UNIT_BIN)
+$(B)/unit/%: tests/unit/%.c $(RT_LIB_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC      $<";)
+	$(Q)$(CC) $(CFLAGS) $(WFLAGS) -Iruntime -o $@ $< $(RT_LIB_OBJ) $(LDLIBS)
+-include $(UNIT_BIN:=.d)
 
 $(B)/bin/jolt: $(RT_OBJ)
 	@mkdir -p $(@D)
@@ -78,7 +89,7 @@ deps:
 # The fuzz target needs clang with libFuzzer; without it tests/run.sh reports a skip.
 HAVE_FUZZ_CC = $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo fuzz)
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(if $(V),,-s) all asan stress $(HAVE_FUZZ_CC)
+	$(Q)$(MAKE) --no-print-directory $(if $(V),,-s) all unit asan stress $(HAVE_FUZZ_CC)
 	$(Q)tests/run.sh
 
 bench: all noprof

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include "func.h"
+#include "jit.h"
 #include "state.h"
 #include "gc.h"
 #include "prof.h"
@@ -21,6 +22,7 @@ void func_freeproto(State *L, Proto *p)
 {
   if (p->prof)
     prof_free(L, p);
+  jit_free(L, p);
   gc_freevec(L, p->code, p->ncode, Instr);
   gc_freevec(L, p->lineinfo, p->ncode, int);
   gc_freevec(L, p->k, p->nk, TValue);

@@ -18,6 +18,7 @@
 
 #include "state.h"
 #include "gc.h"
+#include "jit.h"
 #include "str.h"
 #include "tab.h"
 #include "func.h"
@@ -347,6 +348,7 @@ static size_t traverseproto(State *L, Proto *p) {
   for (i = 0; i < p->np; i++) markobj(L, p->p[i]);
   for (i = 0; i < p->nlocvars; i++) markobj(L, p->locvars[i].name);
   prof_mark(L, p);
+  jit_mark(L, p);
   return sizeof(Proto) + (size_t)p->ncode * 8 + (size_t)p->nk * sizeof(TValue);
 }
 

@@ -10,6 +10,7 @@
 #include "api.h"
 #include "bc.h"
 #include "prof.h"
+#include "jit.h"
 
 #define PROGNAME "jolt"
 #define VERSION  "jolt 0.1 (Lua 5.4 compatible)"
@@ -191,8 +192,9 @@ static int collectargs(Opts *o)
       }
       if (a[1] == 'j') {
         const char *mode = a[2] ? a + 2 : argv[i];
-        if (strcmp(mode, "off") != 0 && strcmp(mode, "on") != 0) {
-          fprintf(stderr, "%s: unknown JIT mode '%s' (use off or on)\n", PROGNAME, mode);
+        char err[200];
+        if (!jit_option(mode, err, sizeof err)) {
+          fprintf(stderr, "%s: %s\n", PROGNAME, err);
           return 0;
         }
         o->jit = mode;
@@ -418,6 +420,7 @@ static void dorepl(State *L)
 static int exit_with_stats(State *L)
 {
   prof_report(L, stderr);
+  jit_report(stderr);
   fflush(stderr);
   api_pushvalue(L, api_upvalueindex(1));
   api_insert(L, 1);
@@ -500,9 +503,12 @@ int main(int argc, char **argv)
   int status = api_pcall(L, 1, 1, 0);
   int ok = status == ST_OK && api_toboolean(L, -1);
   report(L, status);
-  if (o.stats)
+  if (o.stats) {
     prof_report(L, stderr);
+    jit_report(stderr);
+  }
   state_close(L);
+  jit_close();
   fflush(stdout);
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -215,5 +215,4 @@ void prof_report(State *L, FILE *out)
           (unsigned long long)sites, (unsigned long long)poly, (unsigned long long)mega);
   fprintf(out, "  gc cycles            %llu\n", (unsigned long long)G(L)->gc.ncollections);
   fprintf(out, "  heap bytes now       %zu\n", G(L)->gc.totalbytes);
-  fprintf(out, "  functions compiled   0 (no JIT yet)\n");
 }

@@ -27,6 +27,8 @@
 #define PS_NOTTAKEN  (1 << 2)     /* conditional: fell through */
 #define PS_META      (1 << 3)     /* a metamethod ran here */
 #define PS_HASH      (1 << 4)     /* field found in a dictionary-mode table / hash part */
+#define PS_DEOPT     (1 << 5)     /* a JIT guard failed here: compile the site without speculation */
+#define PS_ENTRY     (1 << 6)     /* a JIT entry check failed at this block: assume no slot tags there */
 
 typedef struct ProfSite {
   uint16_t t1, t2;        /* tagbit() sets: first and second operand (GET*: the result in t2) */
@@ -49,7 +51,8 @@ typedef struct ProfFn {
   uint32_t nsites;        /* == proto->ncode */
   uint64_t lastevent;     /* calls + backedges when a site record last changed */
   uint32_t stable;        /* 1: the window is closed, the interpreter stops recording types */
-  uint32_t pad_;
+  uint16_t jitversions;   /* (JIT) compiled versions so far */
+  uint16_t nojit;         /* (JIT) 1: not compilable, or recompiled too often */
   ProfSite site[];
 } ProfFn;
 

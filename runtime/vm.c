@@ -22,6 +22,7 @@
 #include "bc.h"
 #include "prof.h"
 #include "probe.h"
+#include "jit.h"
 
 /* -- Number helpers --------------------------------------------------------------------- */
 
@@ -283,7 +284,7 @@ _Static_assert(sizeof(ProfSite) % sizeof(Instr) == 0, "site scaling");
 #else
 #define BASETAB() fasttab
 #endif
-#define SETDISP() (disp = unlikely(L->hookmask) ? hooktab : BASETAB())
+#define SETDISP() (disp = unlikely(L->hookmask) ? hooktab : unlikely(stepping) ? jittab : BASETAB())
 
 /* Events since the last record change that close a profiling window. */
 #define QUIET(f) ((f)->calls + (f)->backedges - (f)->lastevent >= PROF_STABLE_EVENTS)
@@ -295,9 +296,12 @@ static __attribute__((cold, noinline)) void closewindow(ProfFn *f)
   JOLT_PROBE_FN_STABLE(f->proto->fid, f->calls);
 }
 
-/* A loop back-edge: counted always; while profiling it may close the window mid-loop. */
+/* A loop back-edge: counted always; while profiling it may close the window mid-loop. With
+ * compiled code, or once the loop is hot, the loop header may be entered compiled (OSR). */
 #define LOOPEDGE() do { PROF_LOOP(pf); \
-    if (PROFON && unlikely(QUIET(pf))) { closewindow(pf); SETDISP(); } } while (0)
+    if (PROFON && unlikely(QUIET(pf))) { closewindow(pf); SETDISP(); } \
+    if (unlikely(cl->p->jit != NULL || pf->backedges >= jit_state.hotloops)) goto L_jitloop; \
+  } while (0)
 
 /* Conditional test outcome `res` against C: skip the following JMP, or take it here. */
 #define CONDJUMP(res) do { \
@@ -390,6 +394,14 @@ void vm_execute(State *L, CallInfo *ci)
     BC_LIST(X)
 #undef X
   };
+  /* After an instruction the interpreter ran for compiled code (a step): the next one may
+   * have a compiled entry. */
+  static const void *const jittab[OP__N] = {
+#define X(name, fmt, doc) &&L_jitstep,
+    BC_LIST(X)
+#undef X
+  };
+  int stepping = 0;
   const void *const *disp;
   LClosure *cl;
   TValue *k, *base;
@@ -427,7 +439,14 @@ startfunc:
   sbias = SBIAS(pf, cl->p);
   base = ci->func + 1;
   pc = ci->savedpc;
+  stepping = 0;
   disp = BASETAB();
+  if (unlikely(cl->p->jit != NULL || pf->calls >= jit_state.hotcalls)) {
+    if (cl->p->jit == NULL && jit_due(cl->p, 0))
+      jit_compile(L, cl->p);
+    if (cl->p->jit != NULL && cl->p->jit->entry[pc - cl->p->code])
+      goto L_jitrun;
+  }
   NEXT();
 
 returning:
@@ -437,6 +456,9 @@ returning:
   sbias = SBIAS(pf, cl->p);
   base = ci->func + 1;
   pc = ci->savedpc;
+  stepping = 0;
+  if (unlikely(cl->p->jit != NULL) && !L->hookmask && cl->p->jit->entry[pc - cl->p->code])
+    goto L_jitrun;   /* the continuation of a call made for compiled code */
   if (unlikely(L->hookmask)) {
     disp = hooktab;
     hookpc = (int)(pc - cl->p->code) - 1;
@@ -473,6 +495,45 @@ L_hook: {
     REFRESH();
     SETDISP();
     goto *BASETAB()[op];
+  }
+
+  /* Compiled code: run it from pc (an entry), then continue where it exits. A step exit
+   * runs its one instruction here with `jittab` as the next dispatch; a deopt exit just
+   * goes on interpreting. */
+L_jitrun: {
+    const JitExit *ex = jit_enter(L, cl->p->jit, base, (uint32_t)(pc - cl->p->code));
+    pc = cl->p->code + ex->pc;
+    if (ex->kind == JX_STEP) {
+      stepping = 1;
+      disp = jittab;
+      i = *pc++;
+      goto *BASETAB()[GET_OP(i)];
+    }
+    stepping = 0;
+    SETDISP();
+    NEXT();
+  }
+L_jitstep: {
+    stepping = 0;
+    JitFn *jf = cl->p->jit;
+    if (jf != NULL && !L->hookmask && jf->entry[pc - 1 - cl->p->code]) {
+      pc--;
+      goto L_jitrun;
+    }
+    SETDISP();
+    goto *disp[GET_OP(i)];
+  }
+L_jitloop: {
+    /* A back-edge just landed pc on a loop header. */
+    if (!L->hookmask) {
+      if (cl->p->jit == NULL && jit_due(cl->p, 1)) {
+        SAVEPC();
+        jit_compile(L, cl->p);
+      }
+      if (cl->p->jit != NULL && cl->p->jit->entry[pc - cl->p->code])
+        goto L_jitrun;
+    }
+    NEXT();
   }
 
   /* The opcode bodies, twice: recording (profiling window open) and not (stable). OPL(name)

@@ -2,7 +2,8 @@
 # run.sh: jolt's test runner. Runs every test group and prints TAP 13, ending with one line
 # "N passed, N failed, N skipped"; exits 1 if anything failed. How it works: docs/testing.md.
 #
-#   tests/run.sh [group...]     groups: lua gen bad asan fuzz cli (default: all, in that order)
+#   tests/run.sh [group...]     groups: lua lua_off lua_stress jolt gen gen_off gen_stress bad unit
+#                               asan stress fuzz cli warmup (default: all, in that order)
 #   tests/run.sh --transcript FILE.lua    FILE's masked transcript under jolt (for .expected files)
 #
 # Environment (defaults in brackets):
@@ -28,7 +29,7 @@ mkdir -p build/test
 WORK=$(mktemp -d build/test/run.XXXXXX) || exit 1
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(lua jolt gen bad asan stress fuzz cli warmup)
+[ ${#groups[@]} -eq 0 ] && groups=(lua lua_off lua_stress jolt gen gen_off gen_stress bad unit asan stress fuzz cli warmup)
 
 npass=0 nfail=0 nskip=0 ntest=0
 
@@ -67,11 +68,16 @@ why() {
 # transcript BIN FILE [T]: run FILE under BIN with a timeout of T seconds (and the address-space
 # limit $LIMIT KiB if set); print its masked stdout, stderr and exit status. The status is also left in $rc, stdout and stderr in $WORK/out and $WORK/err.
 LIMIT=""
+JARGS=${JARGS:-}   # extra options for jolt (the -off and -stress groups set -j off / -j stress)
+JNAME=""
 transcript() {
 	local t=${3:-$TIMEOUT}
 	(
 		[ -n "$LIMIT" ] && ulimit -v "$LIMIT"
-		exec timeout -k 2 "$t" "$1" "$2"
+		args=$JARGS
+		[ "$1" = "$LUA" ] && args=""
+		# shellcheck disable=SC2086 # extra options for jolt, split into words on purpose
+		exec timeout -k 2 "$t" "$1" $args "$2"
 	) >"$WORK/out" 2>"$WORK/err" </dev/null
 	rc=$?
 	mask <"$WORK/out"
@@ -123,17 +129,20 @@ BAD_TESTS=(tests/bad/*.lua)
 [ -e "${BAD_TESTS[0]}" ] || BAD_TESTS=()
 JOLT_TESTS=(tests/jolt/*.lua)
 [ -e "${JOLT_TESTS[0]}" ] || JOLT_TESTS=()
+UNIT_TESTS=(tests/unit/*.c)
+[ -e "${UNIT_TESTS[0]}" ] || UNIT_TESTS=()
 CLI_TESTS=(tests/cli/*.sh)
 [ -e "${CLI_TESTS[0]}" ] || CLI_TESTS=()
 GEN_BATCHES=$(((GEN_COUNT + GEN_BATCH - 1) / GEN_BATCH))
 
 count() {
 	case $1 in
-	lua | asan) echo ${#LUA_TESTS[@]} ;;
-	gen) echo "$GEN_BATCHES" ;;
+	lua | asan | lua_off | lua_stress) echo ${#LUA_TESTS[@]} ;;
+	gen | gen_off | gen_stress) echo "$GEN_BATCHES" ;;
 	bad) echo ${#BAD_TESTS[@]} ;;
 	fuzz) echo 2 ;;
 	cli) echo ${#CLI_TESTS[@]} ;;
+	unit) echo ${#UNIT_TESTS[@]} ;;
 	jolt) echo ${#JOLT_TESTS[@]} ;;
 	warmup | stress) echo 1 ;;
 	*) echo "run.sh: unknown group '$1'" >&2; exit 2 ;;
@@ -143,8 +152,14 @@ count() {
 # 1. Each tests/lua program under jolt and lua5.4: same output, errors and status.
 group_lua() {
 	local f
-	for f in "${LUA_TESTS[@]}"; do compare "lua/$(basename "$f" .lua)" "$JOLT" "$f"; done
+	for f in "${LUA_TESTS[@]}"; do compare "lua$JNAME/$(basename "$f" .lua)" "$JOLT" "$f"; done
 }
+# The same under the interpreter alone and under the JIT's stress mode (every function compiled
+# at its first call, every 7th guard failing), so that all three print the same.
+group_lua_off() { JARGS="-j off" JNAME="-off" group_lua; }
+group_lua_stress() { JARGS="-j stress" JNAME="-stress" group_lua; }
+group_gen_off() { JARGS="-j off" JNAME="-off" group_gen; }
+group_gen_stress() { JARGS="-j stress" JNAME="-stress" group_gen; }
 
 # 2. Random programs from tests/gen/gen.lua, compared in batches.
 group_gen() {
@@ -168,12 +183,12 @@ group_gen() {
 			fi
 		done
 		if [ -z "$bad" ]; then
-			pass "gen/batch$((b + 1)) programs $first-$last seed $SEED"
+			pass "gen$JNAME/batch$((b + 1)) programs $first-$last seed $SEED"
 		else
-			fail "gen/batch$((b + 1)) programs $first-$last seed $SEED"
+			fail "gen$JNAME/batch$((b + 1)) programs $first-$last seed $SEED"
 			{
 				echo "differ:$bad"
-				echo "reproduce: $LUA tests/gen/gen.lua $SEED $GEN_COUNT $dir (SEED=$SEED tests/run.sh gen)"
+				echo "reproduce: $LUA tests/gen/gen.lua $SEED $GEN_COUNT $dir (SEED=$SEED tests/run.sh gen$JNAME)"
 				tail -n +3 "$WORK/gen.diff"
 			} | diag
 		fi
@@ -297,7 +312,9 @@ group_jolt() {
 	local f name
 	for f in "${JOLT_TESTS[@]}"; do
 		name="jolt/$(basename "$f" .lua)"
+		JARGS=$(head -n 5 "$f" | sed -n 's/^-- jolt-args: *//p' | head -n 1)
 		transcript "$JOLT" "$f" >"$WORK/got"
+		JARGS=""
 		if [ ! -f "${f%.lua}.expected" ]; then
 			fail "$name"; echo "missing ${f%.lua}.expected" | diag
 		elif diff -u "${f%.lua}.expected" "$WORK/got" >"$WORK/diff"; then
@@ -324,6 +341,13 @@ external() {
 	4) skip "$name" "$(sed -n 's/.*# SKIP //p' "$WORK/out" | head -n 1)" ;;
 	*) fail "$name"; { why $r; cat "$WORK/out"; } | VERBOSE=1 diag ;;
 	esac
+}
+group_unit() {
+	local f
+	for f in "${UNIT_TESTS[@]}"; do
+		f=$(basename "$f" .c)
+		external "unit/$f" "build/unit/$f"
+	done
 }
 group_stress() { external stress tests/stress/run.sh; }
 group_warmup() { external warmup tests/warmup/run.sh; }

@@ -7,13 +7,20 @@ local function counter() local n = 0 return function() n = n + 1 return n end en
 local data = {}
 for i = 1, 1000 do data[i] = i end
 local check = 0
-for round = 1, 8000 do
-  local add = adder(round % 10)
-  local mapped = map(data, add)
-  local evens = filter(mapped, function(x) return x % 2 == 0 end)
-  check = check + reduce(evens, function(a, b) return a + b end, 0)
-  local c = counter()
-  for _ = 1, 100 do c() end
-  check = check + c()
+local done = 0 -- rounds run so far
+local function run() -- one iteration: 500 rounds
+  for round = done + 1, done + 500 do
+    local add = adder(round % 10)
+    local mapped = map(data, add)
+    local evens = filter(mapped, function(x) return x % 2 == 0 end)
+    check = check + reduce(evens, function(a, b) return a + b end, 0)
+    local c = counter()
+    for _ = 1, 100 do c() end
+    check = check + c()
+  end
+  done = done + 500
 end
-print(string.format("closures %d", check))
+local function result() return string.format("closures %d", check) end
+if BENCH_ITER then return {iterations = 40, run = run, check = result} end
+for _ = 1, 16 do run() end
+print(result())

@@ -26,14 +26,23 @@ local shapes = {}
 for i = 1, 100 do shapes[i] = (i % 2 == 0) and Rect.new(i % 7 + 1, i % 5 + 1) or Circle.new(i % 9 + 1) end
 local total, same = 0, 0
 local step = Vec.new(1, 2)
-for round = 1, 60000 do
-  for i = 1, #shapes do
-    local s = shapes[i]
-    total = total + s:area()
-    if round % 10 == 0 then s:move(step:scale(i % 3)) end
+local done = 0 -- rounds run so far
+local function run() -- one iteration: 4000 rounds
+  for round = done + 1, done + 4000 do
+    for i = 1, #shapes do
+      local s = shapes[i]
+      total = total + s:area()
+      if round % 10 == 0 then s:move(step:scale(i % 3)) end
+    end
+    if Vec.new(round % 3, 0) == Vec.new(0, 0) then same = same + 1 end
   end
-  if Vec.new(round % 3, 0) == Vec.new(0, 0) then same = same + 1 end
+  done = done + 4000
 end
-local d = 0
-for i = 1, #shapes do local p = shapes[i].pos d = d + p:dot(step) + shapes[i].moves end
-print(string.format("oop %d %d %d", total, same, d))
+local function result()
+  local d = 0
+  for i = 1, #shapes do local p = shapes[i].pos d = d + p:dot(step) + shapes[i].moves end
+  return string.format("oop %d %d %d", total, same, d)
+end
+if BENCH_ITER then return {iterations = 30, run = run, check = result} end
+for _ = 1, 15 do run() end
+print(result())

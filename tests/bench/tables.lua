@@ -2,7 +2,7 @@
 local seed = 42
 local function rand(n) seed = (seed * 16807) % 2147483647; return seed % n end
 local check = 0
-for _ = 1, 5 do
+local function run() -- one iteration
   local a = {}
   for i = 1, 60000 do table.insert(a, rand(1000000)) end
   table.sort(a)
@@ -23,4 +23,8 @@ for _ = 1, 5 do
   for i = 1, 1000 do table.remove(q, 1) end
   check = check + q[1] + #q
 end
+if BENCH_ITER then
+  return {iterations = 15, run = run, check = function() return string.format("tables %d", check) end}
+end
+for _ = 1, 5 do run() end
 print(string.format("tables %d", check))

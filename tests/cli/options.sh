@@ -120,7 +120,8 @@ expect 'jolt 0.1 (Lua 5.4 compatible)' -v
 expect 'nil' -e 'print(jit_mode)'
 expect 'off' -j off -e 'print(jit_mode)'
 expect 'on' -jon -e 'print(jit_mode)'
-expect "PROG: unknown JIT mode 'fast' (use off or on)" -j fast -e ''
+expect "PROG: unknown JIT option 'fast' (use on, off, stress, dump, perf, verbose, hot=N, hotloop=N, stressn=N)" -j fast -e ''
+expect "PROG: bad value for JIT option 'hot'" -j hot=x -e ''
 expect 'jolt stats:' --stats -e 'local s = 0 for i = 1, 10 do s = s + i end'
 expect 'jolt stats:' --stats -e 'os.exit(0)'
 printf 'local a = 1\nreturn a + 2\n' >d.lua

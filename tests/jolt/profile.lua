@@ -1,6 +1,7 @@
 -- Profile records (jolt.profile) and profiling windows: a function is profiled until it ran
 -- PROF_STABLE_EVENTS (2000) calls + loop back-edges without a record change, then it is stable
 -- and runs without recording; a record change (a new shape at a field cache miss) reopens it.
+-- jolt-args: -j off
 local function site(f, op, nth)
   local n = 0
   for _, s in ipairs(jolt.profile(f).sites) do

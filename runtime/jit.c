@@ -1,0 +1,356 @@
+/* jit.c: the JIT's driver: options, tier-up, placing code, entering it, deopt accounting,
+ * -j dump, --stats and the perf map. The pipeline (docs/jit.md):
+ *
+ *   Proto + ProfFn --jit_build.c--> IR in blocks --jit_asm.c--> bytes --jit_mem.c--> code region
+ *
+ * Deopt policy: every exit counts; a deopt exit taken JIT_SITE_DEOPTS times marks its site
+ * PS_DEOPT (the next version compiles it without speculation); a version whose deopts reach
+ * maxdeopts is retired, the function's profiling window reopens, and it compiles again once
+ * hot, up to maxrecompiles versions.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "jit.h"
+#include "jit_ir.h"
+#include "jit_mem.h"
+#include "prof.h"
+#include "state.h"
+#include "gc.h"
+#include "probe.h"
+
+#define JIT_SITE_DEOPTS 4
+
+JitState jit_state = {
+  .on = 1, .hotcalls = 200, .hotloops = 1000, .stressn = 7, .maxdeopts = 64, .maxrecompiles = 6,
+};
+
+static const char *const reasonnames[JR__N] = {
+#define X(n, s) s,
+  JIT_REASONS(X)
+#undef X
+};
+
+/* -- Options -------------------------------------------------------------------------------- */
+
+static void settle(void)
+{
+  if (!jit_state.on) {
+    jit_state.hotcalls = jit_state.hotloops = UINT32_MAX;
+  } else if (jit_state.stress) {
+    jit_state.hotcalls = jit_state.hotloops = 1;
+    jit_state.maxdeopts = 3;
+    jit_state.maxrecompiles = 16;
+  }
+  jit_state.stresscount = jit_state.stressn;
+}
+
+int jit_option(const char *arg, char *err, size_t errlen)
+{
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", arg);
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(t, '=');
+    unsigned long v = 0;
+    if (eq) {
+      char *end;
+      *eq = '\0';
+      v = strtoul(eq + 1, &end, 10);
+      if (*end || eq[1] == '\0' || v == 0 || v > 1000000000ul) {
+        snprintf(err, errlen, "bad value for JIT option '%s'", t);
+        return 0;
+      }
+    }
+    if (!eq && strcmp(t, "on") == 0) jit_state.on = 1;
+    else if (!eq && strcmp(t, "off") == 0) jit_state.on = 0;
+    else if (!eq && strcmp(t, "stress") == 0) jit_state.on = jit_state.stress = 1;
+    else if (!eq && strcmp(t, "dump") == 0) jit_state.dump = 1;
+    else if (!eq && strcmp(t, "perf") == 0) jit_state.perf = 1;
+    else if (!eq && strcmp(t, "verbose") == 0) jit_state.verbose = 1;
+    else if (eq && strcmp(t, "hot") == 0) jit_state.hotcalls = (uint32_t)v;
+    else if (eq && strcmp(t, "hotloop") == 0) jit_state.hotloops = (uint32_t)v;
+    else if (eq && strcmp(t, "stressn") == 0) jit_state.stressn = (uint32_t)v;
+    else {
+      snprintf(err, errlen, "unknown JIT option '%s' (use on, off, stress, dump, perf, "
+               "verbose, hot=N, hotloop=N, stressn=N)", t);
+      return 0;
+    }
+  }
+  settle();
+  return 1;
+}
+
+/* -- Compiling ---------------------------------------------------------------------------- */
+
+static double now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void fnname(const Proto *p, char *out, size_t n)
+{
+  char id[OBJ_IDSIZE];
+  obj_chunkid(id, p->source ? strdata(p->source) : "=?", p->source ? p->source->len : 2);
+  snprintf(out, n, "lua:%s:%d", id, p->linedefined);
+}
+
+/* Disassemble code with objdump (for -j dump); silently nothing without objdump. */
+static void disasm(const uint8_t *code, size_t n, FILE *out)
+{
+  char path[] = "/tmp/jolt-dump.XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0)
+    return;
+  ssize_t w = write(fd, code, n);
+  close(fd);
+  if (w == (ssize_t)n) {
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "objdump -D -b binary -m i386:x86-64 -M intel "
+             "--adjust-vma=0x%lx %s 2>/dev/null", (unsigned long)(uintptr_t)code, path);
+    FILE *pp = popen(cmd, "r");
+    if (pp) {
+      char line[256];
+      int started = 0;
+      while (fgets(line, sizeof line, pp))
+        if (started || (started = strstr(line, "<.data>:") != NULL))
+          fputs(line, out);
+      pclose(pp);
+    }
+  }
+  unlink(path);
+}
+
+void jit_compile(State *L, Proto *p)
+{
+  ProfFn *pf = p->prof;
+  (void)L;
+  if (p->jit || !pf || pf->nojit)
+    return;
+  if (!jit_state.mem) {
+    jit_state.mem = jitmem_open(jit_state.verbose);
+    if (!jit_state.mem) {
+      fprintf(stderr, "jolt: jit: no code region, the JIT is off\n");
+      jit_state.on = 0;
+      settle();
+      return;
+    }
+    if (jit_state.perf)
+      jitmem_perfmap_open();
+  }
+  double t0 = now_ns();
+  char name[OBJ_IDSIZE + 32];
+  fnname(p, name, sizeof name);
+  JOLT_PROBE_COMPILE_BEGIN(p->fid, name);
+  JitCtx J;
+  memset(&J, 0, sizeof J);
+  J.p = p;
+  J.stress = jit_state.stress;
+  XBuf b;
+  x_init(&b);
+  uint32_t *entry = calloc((size_t)p->ncode + 1, sizeof(uint32_t));
+  JitFn *jf = calloc(1, sizeof(JitFn));
+  uint64_t *slots = NULL;
+  int ok = entry && jf && jitb_build(&J) == 0;
+  if (ok && jit_state.dump) {
+    fprintf(stderr, "---- jit: %s fid %016llx version %u\n", name, (unsigned long long)p->fid,
+            pf->jitversions + 1);
+    jitb_dump(&J, stderr);
+  }
+  ok = ok && jita_assemble(&J, &b, entry) == 0;
+  if (ok) {
+    int ns = (int)J.nconsts + JSLOT__N;
+    slots = calloc((size_t)ns, sizeof(uint64_t));
+    ok = slots != NULL;
+    if (ok) {
+      for (uint32_t i = 0; i < J.nconsts; i++)
+        slots[i] = (uint64_t)(uintptr_t)J.consts[i];
+      slots[J.nconsts + JSLOT_STRESS] = (uint64_t)(uintptr_t)&jit_state.stresscount;
+      void *code;
+      int r = jitmem_place(jit_state.mem, slots, ns, b.p, b.n, &code);
+      if (r < 0) {
+        snprintf(J.why, sizeof J.why, "code region: %s", strerror(-r));
+        ok = 0;
+      } else {
+        jf->code = code;
+      }
+    }
+  }
+  if (ok) {
+    jf->proto = p;
+    jf->profstamp = pf->lastevent;
+    jf->codesize = (uint32_t)b.n;
+    jf->nexits = J.nexits;
+    jf->exits = J.exits;
+    J.exits = NULL;
+    jf->entry = entry;
+    entry = NULL;
+    jf->nconst = J.nconsts;
+    jf->consts = J.consts;
+    J.consts = NULL;
+    for (int blk = 0; blk < J.nblocks; blk++)
+      if (J.blocks[blk].reached) {
+        uint32_t end = blk + 1 < J.nblocks ? J.blocks[blk + 1].pc : (uint32_t)p->ncode;
+        jf->nbc += end - J.blocks[blk].pc;
+      }
+    jf->next = jit_state.all;
+    jit_state.all = jf;
+    p->jit = jf;
+    pf->jitversions++;
+    jit_state.ncompiled++;
+    jit_state.nbc += jf->nbc;
+    jit_state.codebytes += b.n;
+    JOLT_PROBE_TIER(p->fid, 2);
+    jitmem_perfmap(jf->code, b.n, name);
+    if (jit_state.dump) {
+      fprintf(stderr, "---- jit: %s machine code, %zu bytes at %p\n", name, b.n, (void *)jf->code);
+      disasm(jf->code, b.n, stderr);
+    }
+    jf = NULL;
+  } else {
+    pf->nojit = 1;
+    jit_state.nfailed++;
+    if (jit_state.verbose || jit_state.dump)
+      fprintf(stderr, "jolt: jit: %s not compiled: %s\n", name, J.why[0] ? J.why : "failed");
+  }
+  JOLT_PROBE_COMPILE_END(p->fid, ok ? (uint64_t)b.n : 0);
+  free(slots);
+  free(entry);
+  free(jf);
+  x_free(&b);
+  jitb_free(&J);
+  jit_state.compile_ns += now_ns() - t0;
+}
+
+int jit_due(Proto *p, int loop)
+{
+  ProfFn *pf = p->prof;
+  if (!jit_state.on || p->jit || !pf || pf->nojit)
+    return 0;
+  return loop ? pf->backedges >= jit_state.hotloops : pf->calls >= jit_state.hotcalls;
+}
+
+/* -- Running ------------------------------------------------------------------------------- */
+
+static void retire(JitFn *j)
+{
+  Proto *p = j->proto;
+  j->dead = 1;
+  jit_state.nretired++;
+  if (!p)
+    return;
+  p->jit = NULL;
+  ProfFn *pf = p->prof;
+  /* Learn again before the next version: reopen the profiling window. */
+  pf->stable = 0;
+  pf->lastevent = pf->calls + pf->backedges;
+  if (pf->jitversions >= jit_state.maxrecompiles)
+    pf->nojit = 1;
+  JOLT_PROBE_TIER(p->fid, 0);
+}
+
+const JitExit *jit_enter(State *L, JitFn *j, TValue *base, uint32_t pc)
+{
+  (void)L;
+  jit_state.nentries++;
+  uint32_t x = ((JitCodeFn)(void *)j->code)(base, j->code + j->entry[pc] - 1);
+  JitExit *e = &j->exits[x];
+  e->count++;
+  if (e->kind == JX_STEP) {
+    jit_state.nsteps++;
+    /* Stress: a version compiled from a thinner profile than the function has now is
+     * replaced, so that code is compiled again and again as the profile fills. */
+    if (jit_state.stress && ++j->nentries >= 16 && j->proto && !j->dead &&
+        j->proto->prof->lastevent != j->profstamp)
+      retire(j);
+    return e;
+  }
+  jit_state.deopts[e->reason]++;
+  j->deopts++;
+  JOLT_PROBE_DEOPT(j->proto ? j->proto->fid : 0, e->pc, e->reason);
+  if (e->reason == JR_STRESS) {
+    jit_state.stresscount = jit_state.stressn;
+  } else if (j->proto && (e->count >= JIT_SITE_DEOPTS || jit_state.stress)) {
+    ProfFn *pf = j->proto->prof;
+    if (e->site < pf->nsites)
+      pf->site[e->site].flags |= e->reason == JR_ENTRY ? PS_ENTRY : PS_DEOPT;
+    if (!jit_state.stress || e->count >= 2) {
+      retire(j);
+      return e;
+    }
+  }
+  if (j->deopts >= jit_state.maxdeopts && !j->dead)
+    retire(j);
+  return e;
+}
+
+/* -- GC and life cycle ---------------------------------------------------------------------- */
+
+void jit_mark(State *L, Proto *p)
+{
+  JitFn *j = p->jit;
+  if (j)
+    for (uint32_t i = 0; i < j->nconst; i++)
+      gc_mark(L, j->consts[i]);
+}
+
+void jit_free(State *L, Proto *p)
+{
+  (void)L;
+  if (p->jit) {
+    p->jit->proto = NULL;
+    p->jit->dead = 1;
+    p->jit = NULL;
+  }
+  /* Retired versions may still name p: forget it there too. */
+  for (JitFn *j = jit_state.all; j; j = j->next)
+    if (j->proto == p)
+      j->proto = NULL;
+}
+
+void jit_close(void)
+{
+  JitFn *j = jit_state.all;
+  while (j) {
+    JitFn *n = j->next;
+    free(j->exits);
+    free(j->entry);
+    free(j->consts);
+    free(j);
+    j = n;
+  }
+  jit_state.all = NULL;
+  if (jit_state.mem)
+    jitmem_close(jit_state.mem);
+  jit_state.mem = NULL;
+}
+
+void jit_report(FILE *out)
+{
+  JitState *s = &jit_state;
+  fprintf(out, "jit: %s%s, hot after %u calls or %u loop iterations\n", s->on ? "on" : "off",
+          s->stress ? " (stress)" : "", s->hotcalls, s->hotloops);
+  fprintf(out, "jit: %llu functions compiled, %llu bytecodes, %llu code bytes, %.2f ms compiling"
+          " (%.1f bytes per bytecode)\n", (unsigned long long)s->ncompiled,
+          (unsigned long long)s->nbc, (unsigned long long)s->codebytes, s->compile_ns / 1e6,
+          s->nbc ? (double)s->codebytes / (double)s->nbc : 0.0);
+  fprintf(out, "jit: %llu not compilable, %llu versions retired, %llu entries, %llu steps\n",
+          (unsigned long long)s->nfailed, (unsigned long long)s->nretired,
+          (unsigned long long)s->nentries, (unsigned long long)s->nsteps);
+  uint64_t total = 0;
+  for (int r = 0; r < JR__N; r++)
+    total += s->deopts[r];
+  fprintf(out, "jit: %llu deopts", (unsigned long long)total);
+  for (int r = 0; r < JR__N; r++)
+    if (s->deopts[r])
+      fprintf(out, ", %s %llu", reasonnames[r], (unsigned long long)s->deopts[r]);
+  fputc('\n', out);
+  if (s->mem) {
+    JitMemStats ms;
+    jitmem_stats(s->mem, &ms);
+    fprintf(out, "jit: code region %d chunks of 2 MiB, %s pages, %s\n", ms.nchunks,
+            jitmem_backing_name(ms.backing), ms.dualmap ? "dual-mapped RW/RX" : "RW->RX flips");
+  }
+}

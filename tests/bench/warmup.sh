@@ -1,0 +1,148 @@
+#!/bin/bash
+# warmup.sh: per-iteration times of the benchmarks, steady state and warm-up (after run.sh's tables).
+#
+# Each benchmark runs through tests/bench/iter.lua (its work repeated as iterations, each timed
+# with os.clock: CPU time) once under jolt -j on, jolt -j off, lua5.4 and luajit, the engines one
+# after the other for each benchmark. The last line of every run ("check ...") must equal
+# lua5.4's. Per benchmark and engine:
+# - steady state: the median of the last third of the iterations;
+# - warm at iteration K (the JIT engines): the first iteration from which every iteration lies
+#   within 5% (TOLERANCE) of the steady state, isolated outliers aside (one iteration out of the
+#   band between two in it, as a collection or a preemption makes; never the last one), and the
+#   process CPU time when iteration K started ("T ms after start": start-up and loading included).
+#   "never" when fewer than max(3, n/10) iterations at the end stay in the band.
+# Printed: steady states, jit/lua5.4 and jit/luajit with geometric means, the warm-up iterations;
+# every iteration goes to a CSV file (build/bench/warmup.csv) whose path is printed.
+#
+#   tests/bench/warmup.sh [name...]     e.g. tests/bench/warmup.sh fib sieve
+# Environment: JOLT [build/bin/jolt], LUA [/usr/bin/lua5.4], LUAJIT [luajit], ITERS [each
+#   benchmark's own count], TOLERANCE [5, percent], CSV [build/bench/warmup.csv], VERBOSE [0; 1
+#   also prints every iteration].
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+JOLT=${JOLT:-build/bin/jolt}
+LUA=${LUA:-/usr/bin/lua5.4}
+LUAJIT=${LUAJIT:-luajit}
+ITERS=${ITERS:-}
+TOLERANCE=${TOLERANCE:-5}
+CSV=${CSV:-build/bench/warmup.csv}
+WORK=$(mktemp -d /tmp/jolt-warmup.XXXXXX) || exit 1
+trap 'rm -rf "$WORK"' EXIT
+
+names=() cmds=()
+add() { names+=("$1"); cmds+=("$2"); }
+[ -x "$JOLT" ] && add jit "$JOLT -j on"
+[ -x "$JOLT" ] && add joff "$JOLT -j off"
+[ -x "$LUA" ] && add lua5.4 "$LUA"
+command -v "$LUAJIT" >/dev/null 2>&1 && add luajit "$LUAJIT"
+ne=${#names[@]}
+[ -x "$LUA" ] || { echo "warmup: $LUA is missing: results cannot be checked"; exit 1; }
+
+benches=()
+if [ $# -gt 0 ]; then
+	for b in "$@"; do benches+=("$(basename "${b%.lua}")"); done
+else
+	for f in tests/bench/*.lua; do [ "$f" = tests/bench/iter.lua ] || benches+=("$(basename "$f" .lua)"); done
+fi
+
+# Samples: "bench engine iteration seconds cumulative-seconds", one line per iteration of a run
+# whose check agreed with lua5.4's.
+: >"$WORK/samples"
+status=0
+for b in "${benches[@]}"; do
+	declare -A ok=()
+	for ((e = 0; e < ne; e++)); do
+		# shellcheck disable=SC2086 # a command line: split into words on purpose
+		if ! ${cmds[$e]} tests/bench/iter.lua "$b" $ITERS >"$WORK/out.$e" 2>"$WORK/err.$e"; then
+			echo "warmup: $b under ${names[$e]}: FAILED"; head -n 3 "$WORK/err.$e"; status=1
+			continue
+		fi
+		ok[$e]=1
+	done
+	expected=""
+	for ((e = 0; e < ne; e++)); do
+		[ "${names[$e]}" = lua5.4 ] && [ -n "${ok[$e]:-}" ] && expected=$(grep '^check ' "$WORK/out.$e")
+	done
+	for ((e = 0; e < ne; e++)); do
+		[ -n "${ok[$e]:-}" ] || continue
+		if [ "${names[$e]}" != lua5.4 ] && [ "$(grep '^check ' "$WORK/out.$e")" != "$expected" ]; then
+			echo "warmup: $b under ${names[$e]}: DIFFERS ($(grep '^check ' "$WORK/out.$e") vs. $expected)"
+			status=1
+			continue
+		fi
+		awk -v b="$b" -v e="${names[$e]}" '$1 == "iter" { print b, e, $2, $3, $4 }' "$WORK/out.$e" >>"$WORK/samples"
+	done
+	unset ok
+done
+
+mkdir -p "$(dirname "$CSV")"
+{
+	echo "benchmark,engine,iteration,seconds,cumulative_seconds"
+	tr ' ' , <"$WORK/samples"
+} >"$CSV"
+
+awk -v tol="$TOLERANCE" -v verbose="${VERBOSE:-0}" -v csv="$CSV" '
+function fmt(x) { return x == "" ? "-" : sprintf("%.2f", x) }
+function ms(x) { return x == "" ? "-" : sprintf("%.1f", x * 1000) }
+function acc(name, x) { if (x != "") { sum[name] += log(x); cnt[name]++ } }
+function gm(name) { return cnt[name] ? fmt(exp(sum[name] / cnt[name])) : "-" }
+function ratio(a, b) { return (a != "" && b != "" && b > 0) ? a / b : "" }
+function inband(x, s) { return x >= s * (1 - tol / 100) && x <= s * (1 + tol / 100) }
+# steady(b, e): median of the last third of the iterations; sets warm[b, e] and warmt[b, e].
+function steady(b, e,    n, k, i, j, v, tmp, s, K) {
+	n = iters[b, e]
+	if (n == 0) return ""
+	k = int((n + 2) / 3)
+	for (i = 1; i <= k; i++) v[i] = x[b, e, n - k + i]
+	for (i = 2; i <= k; i++) { tmp = v[i]; for (j = i - 1; j >= 1 && v[j] > tmp; j--) v[j + 1] = v[j]; v[j + 1] = tmp }
+	s = (k % 2) ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+	# Walk back from the last iteration while the iterations stay in the band.
+	K = n + 1
+	for (i = n; i >= 1; i--) {
+		if (inband(x[b, e, i], s)) { K = i; continue }
+		if (i < n && i > 1 && inband(x[b, e, i + 1], s) && inband(x[b, e, i - 1], s)) continue
+		break
+	}
+	if (n - K + 1 >= (n / 10 > 3 ? n / 10 : 3)) { warm[b, e] = K; warmt[b, e] = c[b, e, K] - x[b, e, K] }
+	return s
+}
+function warmat(b, e) {
+	if (!((b, e) in warm)) return sprintf("%-20s", iters[b, e] ? "never" : "-")
+	return sprintf("%-20s", sprintf("it %d/%d, %s ms", warm[b, e], iters[b, e], ms(warmt[b, e])))
+}
+{
+	if (!($1 in seen)) { seen[$1] = 1; order[++nb] = $1 }
+	x[$1, $2, $3] = $4; c[$1, $2, $3] = $5
+	if ($3 > iters[$1, $2]) iters[$1, $2] = $3
+}
+END {
+	printf "warm-up: CPU ms per iteration in the steady state (median of the last third of the iterations);\n"
+	printf "warm at: the iteration from which the times stay within %s%% of it, and the CPU time when it began\n", tol
+	printf "%-10s %8s %8s %8s %8s | %8s %8s | %-20s %-20s\n", "benchmark", "jit", "joff", "lua5.4",
+		"luajit", "jit/lua", "jit/lj", "jit warm at", "luajit warm at"
+	for (i = 1; i <= nb; i++) {
+		b = order[i]
+		sj = steady(b, "jit"); so = steady(b, "joff"); sl = steady(b, "lua5.4"); sx = steady(b, "luajit")
+		r1 = ratio(sj, sl); r2 = ratio(sj, sx); acc("r1", r1); acc("r2", r2)
+		printf "%-10s %8s %8s %8s %8s | %8s %8s | %s %s\n", b, ms(sj), ms(so), ms(sl), ms(sx),
+			fmt(r1), fmt(r2), warmat(b, "jit"), warmat(b, "luajit")
+	}
+	printf "%-10s %8s %8s %8s %8s | %8s %8s |\n", "geomean", "", "", "", "", gm("r1"), gm("r2")
+	print "jit/lua, jit/lj: steady-state time of jolt -j on over lua5.4 and luajit (JIT on)"
+	print "every iteration: " csv
+	if (!verbose) exit
+	for (i = 1; i <= nb; i++) {
+		b = order[i]
+		printf "\n%s: ms per iteration\n%5s %8s %8s %8s %8s\n", b, "iter", "jit", "joff", "lua5.4", "luajit"
+		n = 0
+		split("jit joff lua5.4 luajit", es, " ")
+		for (k = 1; k <= 4; k++) if (iters[b, es[k]] > n) n = iters[b, es[k]]
+		for (j = 1; j <= n; j++) {
+			line = sprintf("%5d", j)
+			for (k = 1; k <= 4; k++) line = line sprintf(" %8s", ((b, es[k], j) in x) ? ms(x[b, es[k], j]) : "-")
+			print line
+		}
+	}
+}' "$WORK/samples"
+exit $status
