@@ -20,7 +20,7 @@ enum wu_class {
   WU_INTERP,      /* vm_execute: the bytecode interpreter */
   WU_GC,          /* functions of runtime/gc.c */
   WU_RUNTIME,     /* the rest of the jolt binary's text */
-  WU_JIT,         /* generated code (none yet: the JIT does not exist) */
+  WU_JIT,         /* generated code (the JIT code region) */
   WU_KERNEL,      /* the sample hit kernel mode */
   WU_OTHER,       /* user code outside the binary: libc, the dynamic loader, ... */
   WU_NCLASS

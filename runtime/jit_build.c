@@ -432,6 +432,46 @@ static int isstep(JitCtx *J, uint32_t pc)
   }
 }
 
+/* The registers lo..hi a step instruction may write (before the call: *lo = A, *hi = top). */
+static void stepwrites(Instr i, int *lo, int *hi)
+{
+  int a = GET_A(i);
+  switch (GET_OP(i)) {
+  case OP_SETTABUP: case OP_SETFIELD: case OP_SETTABLE: case OP_SETINT: case OP_SETUPVAL:
+  case OP_SETLIST: case OP_CLOSE: case OP_TBC:
+  case OP_EQ: case OP_LT: case OP_LE: case OP_EQK: case OP_EQI: case OP_LTI: case OP_LEI:
+  case OP_GTI: case OP_GEI: case OP_TEST:
+    *lo = 1, *hi = 0;
+    break;
+  case OP_GETTABUP: case OP_GETTABLE: case OP_GETINT: case OP_GETFIELD: case OP_NEWTABLE:
+  case OP_ADD: case OP_SUB: case OP_MUL: case OP_MOD: case OP_POW: case OP_DIV: case OP_IDIV:
+  case OP_BAND: case OP_BOR: case OP_BXOR: case OP_SHL: case OP_SHR: case OP_ADDK:
+  case OP_SUBK: case OP_MULK: case OP_MODK: case OP_POWK: case OP_DIVK: case OP_IDIVK:
+  case OP_BANDK: case OP_BORK: case OP_BXORK: case OP_ADDI: case OP_SHLI: case OP_SHRI:
+  case OP_UNM: case OP_BNOT: case OP_NOT: case OP_LEN: case OP_CLOSURE: case OP_TESTSET:
+  case OP_GETUPVAL: case OP_MOVE: case OP_LOADK: case OP_LOADI:
+    *lo = *hi = a;
+    break;
+  case OP_SELF:
+    *lo = a, *hi = a + 1;
+    break;
+  case OP_CONCAT:
+    *lo = a, *hi = a + GET_B(i) - 1;
+    break;
+  case OP_FORPREP:
+    *lo = a, *hi = a + 3;
+    break;
+  case OP_VARARGPREP:
+    *lo = 0;
+    break;
+  default:
+    break;   /* calls, varargs: A and everything above */
+  }
+}
+
+/* How much an instruction at loop depth d counts: inner loops run more often. */
+static uint32_t loopweight(int d) { return d ? 1u << (2 * d) : 0; }
+
 /* Instructions that leave the frame for good (no continuation). */
 static int noreturn(OpCode op)
 {
@@ -518,8 +558,9 @@ static int findblocks(JitCtx *J)
   free(lead);
   memset(J->state, JT_BOT, (size_t)J->nblocks * (size_t)J->nslots);
   /* Entries the interpreter uses: the function start, loop headers (targets of back edges)
-   * and the instructions after steps. */
+   * and the instructions after steps. Loop bodies are marked for the profitability check. */
   J->blocks[0].entry = 1;
+  J->inloop = NULL;
   for (int pc = 0; pc < n; pc++) {
     Instr i = p->code[pc];
     OpCode op = GET_OP(i);
@@ -528,8 +569,14 @@ static int findblocks(JitCtx *J)
       t = pc + 1 + GET_sJ(i);
     else if (op == OP_FORLOOP || op == OP_TFORLOOP)
       t = pc + 1 - GET_Bx(i);
-    if (t >= 0)
+    if (t >= 0) {
       J->blocks[J->blockat[t]].entry = 1;
+      if (!J->inloop && !(J->inloop = calloc((size_t)n, 1)))
+        return -1;
+      for (int q = t; q <= pc; q++)
+        if (J->inloop[q] < 8)
+          J->inloop[q]++;
+    }
   }
   return 0;
 }
@@ -720,12 +767,15 @@ static int buildins(B *b)
       return 1;
     }
     flush(b);
-    /* The continuation's entry state: what a step may change becomes unknown. */
+    /* The continuation's entry state: what a step may change becomes unknown (the
+     * registers it writes, and slots a called function may reach as upvalues). */
     if (!noreturn(op)) {
       uint8_t tags[256];
+      int lo = a, hi = J->nslots - 1;
+      stepwrites(J->p->code[pc], &lo, &hi);
       curtags(b, tags);
       for (int r = 0; r < J->nslots; r++)
-        if (J->captured[r] || r >= a)
+        if (J->captured[r] || (r >= lo && r <= hi))
           tags[r] = JT_UNK;
       if (op == OP_FORPREP) {
         uint8_t sk[256];
@@ -739,6 +789,7 @@ static int buildins(B *b)
       if (op == OP_TFORPREP)
         mergeinto(J, J->blockat[pc + 1 + GET_Bx(i)], tags);
     }
+    J->nstepsites += J->inloop ? loopweight(J->inloop[pc]) : 1;
     leave(b, JX_STEP, 0, pc);
     return 1;
   }
@@ -1067,6 +1118,7 @@ static void buildblock(JitCtx *J, int blk)
 
 static void resetir(JitCtx *J)
 {
+  J->nstepsites = 0;
   J->nins = 1;
   J->nsnaps = 1;
   J->nsents = 0;
@@ -1103,11 +1155,36 @@ int jitb_build(JitCtx *J)
     }
     if (!J->changed) {
       J->final = 1;
-      return 0;
+      break;
     }
   }
-  snprintf(J->why, sizeof J->why, "block states do not settle");
-  return -1;
+  if (!J->final) {
+    snprintf(J->why, sizeof J->why, "block states do not settle");
+    return -1;
+  }
+  /* Steps cost an exit and an entry each: code that is mostly steps runs slower than the
+   * interpreter alone. */
+  uint32_t nbc = 0;
+  for (int blk = 0; blk < J->nblocks; blk++)
+    if (J->blocks[blk].reached) {
+      uint32_t end = blk + 1 < J->nblocks ? J->blocks[blk + 1].pc : (uint32_t)p->ncode;
+      nbc += end - J->blocks[blk].pc;
+    }
+  if (J->inloop) {     /* with loops, weigh what runs in them */
+    nbc = 0;
+    for (int blk = 0; blk < J->nblocks; blk++)
+      if (J->blocks[blk].reached) {
+        uint32_t end = blk + 1 < J->nblocks ? J->blocks[blk + 1].pc : (uint32_t)p->ncode;
+        for (uint32_t q = J->blocks[blk].pc; q < end; q++)
+          nbc += loopweight(J->inloop[q]);
+      }
+  }
+  if (!J->stress && J->nstepsites * 4 > nbc) {
+    snprintf(J->why, sizeof J->why, "not profitable: %u of %u instructions are steps",
+             J->nstepsites, nbc);
+    return -1;
+  }
+  return 0;
 }
 
 void jitb_free(JitCtx *J)
@@ -1120,6 +1197,7 @@ void jitb_free(JitCtx *J)
   free(J->blocks);
   free(J->blockat);
   free(J->state);
+  free(J->inloop);
 }
 
 /* -- -j dump ------------------------------------------------------------------------------- */

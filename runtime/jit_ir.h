@@ -128,6 +128,8 @@ typedef struct JitCtx {
   int nslots;             /* maxstack */
   uint8_t captured[256];  /* 1: the slot may be an open upvalue (a call may change it) */
   int changed;            /* dataflow: some block state changed in this pass */
+  uint32_t nstepsites;    /* step exits in the IR (in loops, when there are loops) */
+  uint8_t *inloop;        /* per pc: loop nesting depth (NULL: no loops) */
   int final;              /* the last pass: the IR is kept */
   int oom;
   char why[80];           /* why the function cannot be compiled */

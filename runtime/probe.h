@@ -91,7 +91,7 @@ JOLT_SEMAPHORE(tier);
   JOLT_PROBE_2(compile_end, (unsigned long long)(fid), (unsigned long long)(bytes))
 #define JOLT_PROBE_DEOPT(fid, pc, reason) \
   JOLT_PROBE_3(deopt, (unsigned long long)(fid), (int)(pc), (int)(reason))
-#define JOLT_PROBE_TIER(fid, tier) \
-  JOLT_PROBE_2(tier, (unsigned long long)(fid), (int)(tier))
+#define JOLT_PROBE_TIER(fid, level) \
+  JOLT_PROBE_2(tier, (unsigned long long)(fid), (int)(level))
 
 #endif
