@@ -2,12 +2,17 @@
  *
  * The USDT programs (attached to runtime/probe.h's probes of one process) keep per-process
  * counters in the hash map "counters" and stream marks, full collections, functions whose
- * profile became stable, start and exit through the ring buffer "events". The perf_event program runs on every CPU-clock sample of
- * the traced process, classifies the interrupted instruction by the sorted, disjoint address
- * ranges the tool wrote into "ranges", and counts it in "samples" per 100 ms bucket.
+ * profile became stable, compilations, start and exit through the ring buffer "events";
+ * deopts are only counted (by reason, and per 100 ms bucket in "deopt_buckets"): a program
+ * may take millions. The perf_event program runs on every CPU-clock sample of the traced
+ * process, classifies the interrupted instruction by the sorted, disjoint address ranges the
+ * tool wrote into "ranges" (the binary's text from its symbols, the JIT code region from
+ * /proc/PID/maps, refreshed while the process runs), and counts it in "samples" per 100 ms
+ * bucket.
  *
  * Invariants:
- * - ranges[0, nranges) is sorted by lo and disjoint; an address in no range is WU_OTHER.
+ * - The live set of ranges (range_sel: set s, count n) is ranges[s * WU_NRANGES, + n), sorted
+ *   by lo and disjoint; an address in no range is WU_OTHER. The tool only writes the other set.
  * - t0_ns is written by the tool once, before the traced process runs; samples before it are
  *   ignored, samples later than the last bucket go into the last bucket.
  */
@@ -26,11 +31,11 @@ const volatile bool gc_step_events = false;
 
 /* Written by the tool after load through the mmapped .bss. */
 __u64 t0_ns;
-__u32 nranges;
+__u64 range_sel;      /* WU_RANGE_SEL(set, n) */
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, WU_NRANGES);
+  __uint(max_entries, 2 * WU_NRANGES);
   __type(key, __u32);
   __type(value, struct wu_addr_range);
 } ranges SEC(".maps");
@@ -41,6 +46,13 @@ struct {
   __type(key, __u32);
   __type(value, __u64);
 } samples SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, WU_NBUCKETS);
+  __type(key, __u32);
+  __type(value, __u64);
+} deopt_buckets SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -178,17 +190,96 @@ int BPF_USDT(on_gc_end, long long freed, unsigned long long heap)
   return 0;
 }
 
-/* The class of instruction address ip: binary search of the published ranges. */
+/* The 100 ms bucket of now, or -1 before t0. */
+static __always_inline long bucket_now(void)
+{
+  __u64 t0 = t0_ns;
+  if (!t0)
+    return -1;
+  __u64 bucket = (bpf_ktime_get_ns() - t0) / WU_BUCKET_NS;
+  return bucket >= WU_NBUCKETS ? WU_NBUCKETS - 1 : (long)bucket;
+}
+
+SEC("usdt")
+int BPF_USDT(on_compile_begin, __u64 fid, const char *name)
+{
+  struct wu_counters *c = counters_of(current_tgid());
+  if (!c)
+    return 0;
+  c->compile_begin_ns = bpf_ktime_get_ns();
+  struct wu_event *e = new_event(c, WU_EV_COMPILE_BEGIN);
+  if (!e)
+    return 0;
+  e->a = fid;
+  bpf_probe_read_user_str(e->label, sizeof(e->label), name);
+  bpf_ringbuf_submit(e, 0);
+  return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(on_compile_end, __u64 fid, __u64 bytes)
+{
+  struct wu_counters *c = counters_of(current_tgid());
+  if (!c)
+    return 0;
+  __u64 now = bpf_ktime_get_ns();
+  __u64 dur = c->compile_begin_ns ? now - c->compile_begin_ns : 0;
+  c->compile_begin_ns = 0;
+  c->compile_ns += dur;
+  if (bytes) {
+    c->compiles++;
+    c->code_bytes += bytes;
+    if (!c->first_code_ns)
+      c->first_code_ns = now;
+  } else {
+    c->compile_failed++;
+  }
+  struct wu_event *e = new_event(c, WU_EV_COMPILE_END);
+  if (!e)
+    return 0;
+  e->a = fid;
+  e->b = bytes;
+  e->dur_ns = dur;
+  bpf_ringbuf_submit(e, 0);
+  return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(on_deopt, __u64 fid, int pc, int reason)
+{
+  struct wu_counters *c = counters_of(current_tgid());
+  if (!c)
+    return 0;
+  __u32 r = (__u32)reason;    /* a negative reason becomes huge: "other" too */
+  if (r >= WU_NREASONS)
+    r = WU_NREASONS - 1;
+  r &= WU_NREASONS - 1;       /* the same, in a form the verifier can bound */
+  __sync_fetch_and_add(&c->deopts, 1);
+  __sync_fetch_and_add(&c->deopt_reasons[r], 1);
+  long b = bucket_now();
+  if (b >= 0) {
+    __u32 key = (__u32)b;
+    __u64 *n = bpf_map_lookup_elem(&deopt_buckets, &key);
+    if (n)
+      __sync_fetch_and_add(n, 1);
+  }
+  return 0;
+}
+
+/* The class of instruction address ip: binary search of the live set of ranges. */
 static __always_inline __u32 classify(__u64 ip)
 {
   if (ip >= WU_KERNEL_MIN)
     return WU_KERNEL;
-  __u32 lo = 0, hi = nranges;
+  __u64 sel = range_sel;
+  __u32 base = (sel >> 32) ? WU_NRANGES : 0;
+  __u32 lo = 0, hi = (__u32)sel;
   if (hi > WU_NRANGES)
     hi = WU_NRANGES;
   for (int i = 0; i < 10 && lo < hi; i++) {     /* 2^10 > WU_NRANGES */
     __u32 mid = lo + (hi - lo) / 2;
-    struct wu_addr_range *r = bpf_map_lookup_elem(&ranges, &mid);
+    __u32 key = base + mid;
+    struct wu_addr_range *r = bpf_map_lookup_elem(&ranges, &key);
     if (!r)
       break;
     if (ip < r->lo)
@@ -204,13 +295,10 @@ static __always_inline __u32 classify(__u64 ip)
 SEC("perf_event")
 int on_sample(struct bpf_perf_event_data *ctx)
 {
-  __u64 t0 = t0_ns;
-  if (!t0)
+  long bucket = bucket_now();
+  if (bucket < 0)
     return 0;
   __u32 cls = classify(PT_REGS_IP(&ctx->regs));
-  __u64 bucket = (bpf_ktime_get_ns() - t0) / WU_BUCKET_NS;
-  if (bucket >= WU_NBUCKETS)
-    bucket = WU_NBUCKETS - 1;
   __u32 key = (__u32)bucket * WU_NCLASS + cls;
   __u64 *n = bpf_map_lookup_elem(&samples, &key);
   if (n)

@@ -5,6 +5,11 @@
  *   vmlinux.h there and from <linux/types.h> in user space.
  * - Layouts are shared by both compilers: every struct is naturally aligned, no padding holes.
  * - The sample buckets are an array indexed bucket * WU_NCLASS + class; a bucket is WU_BUCKET_NS.
+ * - The ranges map holds two sets of WU_NRANGES entries; the tool fills the inactive one, then
+ *   switches to it with one store of range_sel (see WU_RANGE_SEL), so a sample never sees a
+ *   half-written set.
+ * - Deopt reasons are runtime/jit.h's JR_* numbers (docs/probes.md); reasons at or above
+ *   WU_NREASONS - 1 are counted in the last slot.
  */
 #ifndef JOLT_WARMUP_H
 #define JOLT_WARMUP_H
@@ -14,6 +19,10 @@
 #define WU_NBUCKETS    6000         /* 100 ms buckets: ten minutes of samples */
 #define WU_BUCKET_NS   100000000ULL
 #define WU_KERNEL_MIN  0xffff800000000000ULL   /* x86-64: the kernel half of the address space */
+#define WU_NREASONS    16           /* deopt reasons counted (JR_* of runtime/jit.h, 11 today) */
+
+/* range_sel: which set of the ranges map is live (0 or 1) and how many ranges it holds. */
+#define WU_RANGE_SEL(set, n)  (((__u64)(set) << 32) | (__u32)(n))
 
 /* Classes of a CPU sample, in the order the tool prints them. */
 enum wu_class {
@@ -26,11 +35,16 @@ enum wu_class {
   WU_NCLASS
 };
 
-enum wu_event_type { WU_EV_START = 1, WU_EV_EXIT, WU_EV_MARK, WU_EV_GC, WU_EV_STABLE };
+enum wu_event_type {
+  WU_EV_START = 1, WU_EV_EXIT, WU_EV_MARK, WU_EV_GC, WU_EV_STABLE,
+  WU_EV_COMPILE_BEGIN, WU_EV_COMPILE_END
+};
 
 /* One ring-buffer record. For WU_EV_GC: a = kind (JOLT_GC_*), b = bytes freed (signed),
  * c = heap bytes after, dur_ns = time from gc_begin. For WU_EV_STABLE: a = function id,
- * b = its calls so far. */
+ * b = its calls so far. For WU_EV_COMPILE_BEGIN: a = function id, label = its name. For
+ * WU_EV_COMPILE_END: a = function id, b = machine code bytes (0: failed), dur_ns = time from
+ * compile_begin (0: its begin was not seen). */
 struct wu_event {
   __u64 ts_ns;                      /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
   __u32 pid;                        /* tgid */
@@ -50,6 +64,14 @@ struct wu_counters {
   __u64 gc_kind;                    /* kind of the pending gc_begin */
   __u64 samples[WU_NCLASS];
   __u64 ev_dropped;                 /* ring buffer full */
+  __u64 compiles;                   /* compilations that produced code (jolt:compile_end) */
+  __u64 compile_failed;             /* compilations that ended with 0 bytes */
+  __u64 compile_ns;                 /* total time between compile_begin and compile_end */
+  __u64 code_bytes;                 /* machine code bytes of the successful compilations */
+  __u64 compile_begin_ns;           /* pending compile_begin (0: none) */
+  __u64 first_code_ns;              /* ktime of the first successful compile_end (0: none) */
+  __u64 deopts;                     /* jolt:deopt, all reasons */
+  __u64 deopt_reasons[WU_NREASONS];
 };
 
 /* An address range [lo, hi) of class cls, in the traced process's address space. */

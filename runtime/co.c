@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <unistd.h>
 #include "co.h"
 #include "api.h"
@@ -321,4 +322,30 @@ void co_free(State *L, State *co)
 {
   (void)L;
   ctx_release(co);
+}
+
+/* -- C stack room ----------------------------------------------------------------------------- */
+
+/* Below this address the running C stack of L has less than CO_ROOM bytes left: compiled code
+ * stops nesting its calls there and leaves them to the interpreter. */
+#define CO_ROOM (256 * 1024)
+
+char *co_stacklimit(State *L)
+{
+  static char *mainlimit;
+  if (L->co != NULL)
+    return L->co->mem + CO_GUARD + CO_ROOM;
+  if (mainlimit == NULL) {
+    pthread_attr_t a;
+    void *lo = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+      pthread_attr_getstack(&a, &lo, &size);
+      pthread_attr_destroy(&a);
+    }
+    /* Unknown bounds: assume 8 MiB below this frame, the usual limit. */
+    mainlimit = lo ? (char *)lo + 2 * CO_ROOM
+                   : (char *)__builtin_frame_address(0) - (8u << 20) + 2 * CO_ROOM;
+  }
+  return mainlimit;
 }

@@ -26,4 +26,7 @@ J_HIDDEN int co_close(State *co, State *from);
 /* Release the C stack of a thread (state_freethread). */
 J_HIDDEN void co_free(State *L, State *co);
 
+/* The lowest address C code running for L should use (the JIT's nesting limit). */
+J_HIDDEN char *co_stacklimit(State *L);
+
 #endif

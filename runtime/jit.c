@@ -19,6 +19,10 @@
 #include "state.h"
 #include "gc.h"
 #include "probe.h"
+#include "co.h"
+#include "vm.h"
+#include "call.h"
+#include "bc.h"
 
 #define JIT_SITE_DEOPTS 4
 
@@ -168,6 +172,7 @@ void jit_compile(State *L, Proto *p)
       for (uint32_t i = 0; i < J.nconsts; i++)
         slots[i] = (uint64_t)(uintptr_t)J.consts[i];
       slots[J.nconsts + JSLOT_STRESS] = (uint64_t)(uintptr_t)&jit_state.stresscount;
+      slots[J.nconsts + JSLOT_STEP] = (uint64_t)(uintptr_t)jit_h_step;
       void *code;
       int r = jitmem_place(jit_state.mem, slots, ns, b.p, b.n, &code);
       if (r < 0) {
@@ -251,14 +256,103 @@ static void retire(JitFn *j)
   JOLT_PROBE_TIER(p->fid, 0);
 }
 
+/* A return the compiled callee left to its caller (RETURN0/RETURN1 of a fixed-argument
+ * function, no hooks): what the interpreter's return does, for the fast call path. */
+static void fastreturn(State *L, CallInfo *ci, CallInfo *caller, Instr i)
+{
+  TValue *res = ci->func;
+  int nret = GET_OP(i) == OP_RETURN1, want = ci->nresults;
+  TValue *r = ci->func + 1 + GET_A(i);
+  if (want < 0)
+    want = nret;
+  if (want >= 1) {
+    if (nret) setobj(res, r);
+    else setnil(res);
+    for (int j = 1; j < want; j++)
+      setnil(res + j);
+  }
+  L->top = res + want;
+  L->ci = caller;
+  if (ci->nresults >= 0)
+    L->top = caller->top;
+}
+
+/* CALL of a compiled Lua function from compiled code: the frame set up as the interpreter
+ * does, the callee's code run directly, its return done here; anything else the callee
+ * leaves to the interpreter continues there until the callee returns. 0 done, -1: not
+ * this way (the caller takes the general step). */
+static int fastcall(State *L, CallInfo *ci, const Instr *at)
+{
+  Instr i = *at;
+  TValue *ra = ci->func + 1 + GET_A(i);
+  if (!ttislfn(ra))
+    return -1;
+  Proto *np = lfnvalue(ra)->p;
+  JitFn *cj = np->jit;
+  if (cj == NULL || !cj->entry[0] || np->is_vararg)
+    return -1;
+  int b = GET_B(i);
+  if (b)
+    L->top = ra + b;
+  if (L->stack_last - L->top <= np->maxstack)
+    return -1;
+  ci->savedpc = at + 1;
+  int narg = (int)(L->top - ra) - 1;
+  CallInfo *nci = ci->next;
+  if (!nci)
+    nci = call_newci(L);
+  nci->func = ra;
+  nci->top = ra + 1 + np->maxstack;
+  nci->nresults = GET_C(i) - 1;
+  nci->status = CIST_LUA;
+  nci->savedpc = np->code;
+  nci->nextra = 0;
+  for (; narg < np->numparams; narg++)
+    setnil(L->top++);
+  L->ci = nci;
+  ProfFn *pf = np->prof;
+  PROF_CALL(pf);
+  const JitExit *e = jit_enter(L, cj, ra + 1, 0);
+  if (e->kind == JX_STEP && !L->hookmask) {
+    Instr ri = np->code[e->pc];
+    if (GET_OP(ri) == OP_RETURN1 || GET_OP(ri) == OP_RETURN0) {
+      fastreturn(L, nci, ci, ri);
+      return 0;
+    }
+  }
+  /* The callee goes on in the interpreter until it returns here. */
+  if (e->kind != JX_RESUME)
+    nci->savedpc = np->code + e->pc;
+  vm_finish(L, ci, e->kind == JX_STEP);
+  return 0;
+}
+
+int jit_h_step(State *L, uint32_t pc)
+{
+  char here;
+  if (&here < co_stacklimit(L))
+    return 1;
+  if (jit_state.stress && --jit_state.stresscount == 0) {
+    jit_state.stresscount = jit_state.stressn;   /* stress: refuse now and then */
+    return 1;
+  }
+  CallInfo *ci = L->ci;
+  const Instr *at = lfnvalue(ci->func)->p->code + pc;
+  jit_state.nnative++;
+  if (GET_OP(*at) == OP_CALL && !L->hookmask && fastcall(L, ci, at) == 0)
+    return L->hookmask ? 2 : 0;
+  ci->savedpc = at;
+  vm_step(L);
+  return L->hookmask ? 2 : 0;
+}
+
 const JitExit *jit_enter(State *L, JitFn *j, TValue *base, uint32_t pc)
 {
-  (void)L;
   jit_state.nentries++;
-  uint32_t x = ((JitCodeFn)(void *)j->code)(base, j->code + j->entry[pc] - 1);
+  uint32_t x = ((JitCodeFn)(void *)j->code)(base, j->code + j->entry[pc] - 1, L);
   JitExit *e = &j->exits[x];
   e->count++;
-  if (e->kind == JX_STEP) {
+  if (e->kind != JX_DEOPT) {
     jit_state.nsteps++;
     /* Stress: a version compiled from a thinner profile than the function has now is
      * replaced, so that code is compiled again and again as the profile fills. */
@@ -336,9 +430,10 @@ void jit_report(FILE *out)
           " (%.1f bytes per bytecode)\n", (unsigned long long)s->ncompiled,
           (unsigned long long)s->nbc, (unsigned long long)s->codebytes, s->compile_ns / 1e6,
           s->nbc ? (double)s->codebytes / (double)s->nbc : 0.0);
-  fprintf(out, "jit: %llu not compilable, %llu versions retired, %llu entries, %llu steps\n",
-          (unsigned long long)s->nfailed, (unsigned long long)s->nretired,
-          (unsigned long long)s->nentries, (unsigned long long)s->nsteps);
+  fprintf(out, "jit: %llu not compilable, %llu versions retired, %llu entries, %llu step exits, "
+          "%llu native steps\n", (unsigned long long)s->nfailed, (unsigned long long)s->nretired,
+          (unsigned long long)s->nentries, (unsigned long long)s->nsteps,
+          (unsigned long long)s->nnative);
   uint64_t total = 0;
   for (int r = 0; r < JR__N; r++)
     total += s->deopts[r];

@@ -16,6 +16,12 @@
  *   (calls, returns, allocation, metamethods, ...). The interpreter runs exactly that
  *   instruction and re-enters compiled code at the next one through its entry.
  *
+ * Native steps: most steps do not even leave: compiled code calls jit_h_step, which runs the
+ * instruction through the interpreter (vm_step) and comes back, unless the C stack is too
+ * deep for one more nesting (then it is a real step exit) or a hook got set (then compiled
+ * code leaves, JX_RESUME). A Lua call is such a step, so compiled code calls compiled code
+ * without leaving; only returns leave.
+ *
  * Entries: compiled code can be entered at the start of the function, at every loop header
  * (on-stack replacement) and after every step instruction. Each entry first checks the tags
  * of the slots its code assumes; a mismatch is a deopt exit before any work is done.
@@ -35,7 +41,7 @@
 
 typedef struct State State;
 
-enum { JX_DEOPT, JX_STEP };
+enum { JX_DEOPT, JX_STEP, JX_RESUME };   /* JX_RESUME: go on at ci->savedpc (a native step ran) */
 
 /* Why a deopt exit was taken (for --stats and the deopt history). */
 #define JIT_REASONS(X) \
@@ -58,7 +64,7 @@ typedef struct JitExit {
   uint32_t count;         /* times taken */
 } JitExit;
 
-typedef uint32_t (*JitCodeFn)(TValue *base, const void *target);
+typedef uint32_t (*JitCodeFn)(TValue *base, const void *target, State *L);
 
 typedef struct JitFn {
   Proto *proto;
@@ -89,7 +95,7 @@ typedef struct JitState {
   uint32_t maxdeopts;     /* deopts of one compiled version before it is retired */
   uint32_t maxrecompiles; /* versions of one function before the JIT gives up on it */
   /* counters */
-  uint64_t ncompiled, nfailed, nbc, codebytes, nretired, nsteps, nentries;
+  uint64_t ncompiled, nfailed, nbc, codebytes, nretired, nsteps, nentries, nnative;
   uint64_t deopts[JR__N];
   double compile_ns;
   JitFn *all;
@@ -111,6 +117,9 @@ J_HIDDEN void jit_compile(State *L, Proto *p);
 J_HIDDEN int jit_due(Proto *p, int loop);
 /* Run compiled code of p from pc (an entry of p->jit); returns the exit taken. */
 J_HIDDEN const JitExit *jit_enter(State *L, JitFn *j, TValue *base, uint32_t pc);
+/* Called by compiled code: run the instruction at pc of the running frame; 0 done, 1 refused
+ * (C stack too deep: take the step exit), 2 done but hooks are on (leave, JX_RESUME). */
+J_HIDDEN int jit_h_step(State *L, uint32_t pc);
 J_HIDDEN void jit_mark(State *L, Proto *p);     /* gc: the heap constants of p's code */
 J_HIDDEN void jit_free(State *L, Proto *p);     /* proto freed: retire its code */
 

@@ -7,8 +7,8 @@
  *   [ pad 8 ]
  *   [ spill slots 0..JA_NSPILL-1 ] <- rsp  (8 bytes each, [rsp + 8*i])
  *
- *   r12 = base (the frame's stack slots, slot s at [r12 + 16*s], its tag at +8); r11 and
- *   xmm15 are scratch for the assembler; every other register is allocatable.
+ *   r12 = base (the frame's stack slots, slot s at [r12 + 16*s], its tag at +8), rbx = the
+ *   State; r11 and xmm15 are scratch for the assembler; every other register is allocatable.
  *
  * Code layout: prologue (push, sub rsp, mov r12 <- rdi, jmp rsi), epilogue (eax = exit
  * number already set; add rsp, pop, ret), the blocks in pc order, then the exit stubs, then
@@ -24,16 +24,18 @@
 #include "jit.h"
 #include "jit_ir.h"
 #include "obj.h"
+#include "state.h"
 
-#define JA_NSPILL 64
+#define JA_NSPILL 32
 #define JA_FRAME (8 + 8 * JA_NSPILL)
 #define R_BASE X_R12
+#define R_L    X_RBX
 #define R_TMP  X_R11
 #define F_TMP  15
 #define NREG   32          /* 0..15 general, 16..31 xmm */
 
 static const uint8_t gpregs[] = { X_RAX, X_RCX, X_RDX, X_RSI, X_RDI, X_R8, X_R9, X_R10,
-                                  X_RBX, X_RBP, X_R13, X_R14, X_R15 };
+                                  X_RBP, X_R13, X_R14, X_R15 };
 
 typedef struct Loc { int8_t kind, reg; int16_t spill; } Loc;   /* kind: 0 none, 1 reg, 2 spill, 3 const */
 
@@ -637,6 +639,25 @@ static void asmins(A *a, IRRef ref)
     jumpblock(a, bf, XC_O, 1);
     break;
   }
+  case IR_CALLSTEP: {
+    /* jit_h_step(L, pc): 0 done (reload base, the stack may have moved), 1 refused, 2 hooks. */
+    x_mov_rr(a->b, X_RDI, R_L);
+    x_mov_ri(a->b, X_RSI, x->aux);
+    x_call_m(a->b, constslot(a, a->nslots - JSLOT__N + JSLOT_STEP));
+    x_test_rr(a->b, X_RAX, X_RAX);
+    size_t out = x_jcc(a->b, XC_NE);
+    x_load(a->b, X_RAX, x_mem(R_L, offsetof(State, ci)));
+    x_load(a->b, X_RAX, x_mem(X_RAX, offsetof(CallInfo, func)));
+    x_lea(a->b, R_BASE, x_mem(X_RAX, (int32_t)sizeof(TValue)));
+    jumpblock(a, (int)x->k, XC_O, 1);
+    x_patch(a->b, out, a->b->n);
+    x_alu_ri(a->b, XA_CMP, X_RAX, 1);
+    x_mov_ri(a->b, X_RAX, J->snaps[x->snap].exitno);
+    x_jcc_to(a->b, XC_E, a->epilogue);
+    x_mov_ri(a->b, X_RAX, J->snaps[x->b].exitno);
+    x_jmp_to(a->b, a->epilogue);
+    break;
+  }
   case IR_EXIT: {
     Stub st;
     addstub(a, (size_t)-1, x->snap);
@@ -658,13 +679,13 @@ static void lastuses(A *a, IRBlock *bl)
   JitCtx *J = a->J;
   for (uint32_t r = bl->first; r < bl->first + bl->n; r++) {
     IRIns *x = &J->ins[r];
-    IRRef ops[3] = { x->a, x->b, 0 };
+    IRRef ops[3] = { x->a, x->op == IR_CALLSTEP ? 0 : x->b, 0 };
     if (x->op == IR_VSTORE && (x->k & 0x100))
       ops[2] = x->snap;
     for (int k = 0; k < 3; k++)
       if (ops[k])
         a->last[ops[k]] = r;
-    if (x->snap && x->op != IR_VSTORE) {
+    if (x->snap && x->op != IR_VSTORE && x->op != IR_CALLSTEP) {
       IRSnap *s = &J->snaps[x->snap];
       for (uint32_t e = 0; e < s->n; e++) {
         IRSnapEnt *se = &J->sents[s->first + e];
@@ -719,6 +740,7 @@ int jita_assemble(JitCtx *J, XBuf *b, uint32_t *entryoff)
     x_push(b, pushes[i]);
   x_alu_ri(b, XA_SUB, X_RSP, JA_FRAME);
   x_mov_rr(b, R_BASE, X_RDI);
+  x_mov_rr(b, R_L, X_RDX);
   x_jmp_r(b, X_RSI);
   x_align(b, 16, 0xcc);
   a->epilogue = b->n;

@@ -472,6 +472,20 @@ static void stepwrites(Instr i, int *lo, int *hi)
 /* How much an instruction at loop depth d counts: inner loops run more often. */
 static uint32_t loopweight(int d) { return d ? 1u << (2 * d) : 0; }
 
+/* Steps with the one continuation pc + 1, which compiled code can run without leaving. */
+static int nativestep(OpCode op)
+{
+  switch (op) {
+  case OP_EQ: case OP_LT: case OP_LE: case OP_EQK: case OP_EQI: case OP_LTI: case OP_LEI:
+  case OP_GTI: case OP_GEI: case OP_TEST: case OP_TESTSET: case OP_FORPREP: case OP_TFORPREP:
+  case OP_JMP: case OP_RETURN: case OP_RETURN0: case OP_RETURN1: case OP_TAILCALL:
+  case OP_FORLOOP: case OP_TFORLOOP: case OP_VARARGPREP: case OP_EXTRAARG: case OP_LOADKX:
+    return 0;
+  default:
+    return 1;
+  }
+}
+
 /* Instructions that leave the frame for good (no continuation). */
 static int noreturn(OpCode op)
 {
@@ -788,6 +802,17 @@ static int buildins(B *b)
         mergeinto(J, J->blockat[pc + 1], tags);
       if (op == OP_TFORPREP)
         mergeinto(J, J->blockat[pc + 1 + GET_Bx(i)], tags);
+    }
+    if (nativestep(op) && pc + 1 < (uint32_t)p->ncode) {
+      /* Run it from compiled code and go on at pc + 1 (leave only if that is refused). */
+      uint16_t sx = snapshot(b, JX_STEP, 0, pc);
+      uint16_t rx = snapshot(b, JX_RESUME, 0, pc);
+      IRRef r = emit(b, IR_CALLSTEP, IRT_NONE, 0, rx, (int32_t)pc, J->blockat[pc + 1]);
+      if (r)
+        J->ins[r].snap = sx;
+      b->ended = 1;
+      J->nnativesites++;
+      return 1;
     }
     J->nstepsites += J->inloop ? loopweight(J->inloop[pc]) : 1;
     leave(b, JX_STEP, 0, pc);
@@ -1119,6 +1144,7 @@ static void buildblock(JitCtx *J, int blk)
 static void resetir(JitCtx *J)
 {
   J->nstepsites = 0;
+  J->nnativesites = 0;
   J->nins = 1;
   J->nsnaps = 1;
   J->nsents = 0;

@@ -65,7 +65,8 @@ enum { IRT_NONE, IRT_INT, IRT_FLT, IRT_PTR, IRT_TAG };
   X(BRI,    "a b aux k", "to block k >> 32 if (a cc b), else to block k & 0xffffffff") \
   X(BRF,    "a b aux k", "the same for floats: (a cc b) xor (aux & 0x100)") \
   X(BRTAG,  "a aux k", "the same for tag a: truthy (aux 1) or falsy (aux 0)") \
-  X(EXIT,   "snap", "leave through snapshot snap")
+  X(EXIT,   "snap", "leave through snapshot snap") \
+  X(CALLSTEP, "aux b k snap", "native step of instruction aux, then to block k; refused: exit snap, hooks: exit b")
 
 enum {
 #define X(n, o, d) IR_##n,
@@ -129,6 +130,7 @@ typedef struct JitCtx {
   uint8_t captured[256];  /* 1: the slot may be an open upvalue (a call may change it) */
   int changed;            /* dataflow: some block state changed in this pass */
   uint32_t nstepsites;    /* step exits in the IR (in loops, when there are loops) */
+  uint32_t nnativesites;  /* native steps in the IR */
   uint8_t *inloop;        /* per pc: loop nesting depth (NULL: no loops) */
   int final;              /* the last pass: the IR is kept */
   int oom;
@@ -141,5 +143,5 @@ void jitb_free(JitCtx *J);
 void jitb_dump(JitCtx *J, FILE *out);
 /* jit_asm.c: machine code for J into b; 0 ok, -1 (J->why). The slot table has J->nconsts
  * entries for heap constants, then these extra entries: */
-enum { JSLOT_STRESS = 0, JSLOT__N };   /* JSLOT_STRESS: &jit_state.stresscount */
+enum { JSLOT_STRESS = 0, JSLOT_STEP, JSLOT__N };   /* &jit_state.stresscount, jit_h_step */
 int jita_assemble(JitCtx *J, XBuf *b, uint32_t *entryoff);

@@ -284,7 +284,9 @@ _Static_assert(sizeof(ProfSite) % sizeof(Instr) == 0, "site scaling");
 #else
 #define BASETAB() fasttab
 #endif
-#define SETDISP() (disp = unlikely(L->hookmask) ? hooktab : unlikely(stepping) ? jittab : BASETAB())
+/* After a step, jittab comes first even with hooks (its handler applies them), so that a step
+ * that turned hooks on still ends where compiled code waits for it. */
+#define SETDISP() (disp = unlikely(stepping) ? jittab : unlikely(L->hookmask) ? hooktab : BASETAB())
 
 /* Events since the last record change that close a profiling window. */
 #define QUIET(f) ((f)->calls + (f)->backedges - (f)->lastevent >= PROF_STABLE_EVENTS)
@@ -375,7 +377,10 @@ _Static_assert(offsetof(ProfSite, t2) == offsetof(ProfSite, t1) + 2, "t1, t2 adj
       PROTECT(res = inv ? fn(L, &iv, ra) : fn(L, ra, &iv)); } \
     CONDJUMP(res); }
 
-void vm_execute(State *L, CallInfo *ci)
+/* Run Lua frames from ci (stepci NULL), or, for compiled code (stepci == ci), run the one
+ * instruction at ci->savedpc, with everything it calls, and return when ci reaches its next
+ * instruction (vm_step). */
+static void execute(State *L, CallInfo *ci, CallInfo *stepci, int stepfirst)
 {
 #if JOLT_PROFILE
   static const void *const proftab[OP__N] = {
@@ -402,6 +407,7 @@ void vm_execute(State *L, CallInfo *ci)
 #undef X
   };
   int stepping = 0;
+
   const void *const *disp;
   LClosure *cl;
   TValue *k, *base;
@@ -414,6 +420,22 @@ void vm_execute(State *L, CallInfo *ci)
   TValue *rret;            /* results being returned ... */
   int nret;                /* ... and their number */
 
+  if (stepci != NULL) {
+    cl = lfnvalue(ci->func);
+    k = cl->p->k;
+    pf = cl->p->prof;
+    sbias = SBIAS(pf, cl->p);
+    base = ci->func + 1;
+    pc = ci->savedpc;
+    if (stepfirst) {
+      stepping = 1;
+      disp = jittab;
+      i = *pc++;
+      goto *BASETAB()[GET_OP(i)];
+    }
+    disp = unlikely(L->hookmask) ? hooktab : BASETAB();
+    NEXT();
+  }
   ci->status |= CIST_FRESH;
 startfunc:
   cl = lfnvalue(ci->func);
@@ -457,6 +479,8 @@ returning:
   base = ci->func + 1;
   pc = ci->savedpc;
   stepping = 0;
+  if (unlikely(ci == stepci))
+    return;          /* the call that compiled code asked for returned */
   if (unlikely(cl->p->jit != NULL) && !L->hookmask && cl->p->jit->entry[pc - cl->p->code])
     goto L_jitrun;   /* the continuation of a call made for compiled code */
   if (unlikely(L->hookmask)) {
@@ -502,7 +526,8 @@ L_hook: {
    * goes on interpreting. */
 L_jitrun: {
     const JitExit *ex = jit_enter(L, cl->p->jit, base, (uint32_t)(pc - cl->p->code));
-    pc = cl->p->code + ex->pc;
+    base = ci->func + 1;     /* steps run from compiled code may have moved the stack */
+    pc = ex->kind == JX_RESUME ? ci->savedpc : cl->p->code + ex->pc;
     if (ex->kind == JX_STEP) {
       stepping = 1;
       disp = jittab;
@@ -514,6 +539,10 @@ L_jitrun: {
     NEXT();
   }
 L_jitstep: {
+    if (unlikely(ci == stepci)) {
+      ci->savedpc = pc - 1;   /* the step is done: back to compiled code */
+      return;
+    }
     stepping = 0;
     JitFn *jf = cl->p->jit;
     if (jf != NULL && !L->hookmask && jf->entry[pc - 1 - cl->p->code]) {
@@ -588,6 +617,21 @@ doreturn: {
     goto returning;
   }
 
+}
+
+void vm_execute(State *L, CallInfo *ci)
+{
+  execute(L, ci, NULL, 0);
+}
+
+void vm_step(State *L)
+{
+  execute(L, L->ci, L->ci, 1);
+}
+
+void vm_finish(State *L, CallInfo *stopci, int stepfirst)
+{
+  execute(L, L->ci, stopci, stepfirst);
 }
 
 /* -- Generic operations used outside the interpreter ------------------------------------ */

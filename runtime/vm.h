@@ -6,6 +6,13 @@
 
 /* Run Lua frames starting at ci (a frame call_precall just made) until it returns. */
 J_HIDDEN void vm_execute(State *L, CallInfo *ci);
+/* Run the one instruction at L->ci->savedpc of a Lua frame (for compiled code), with all it
+ * calls; returns with L->ci->savedpc at the frame's next instruction. Not for instructions
+ * that return from the frame. */
+J_HIDDEN void vm_step(State *L);
+/* Go on interpreting L->ci from its savedpc (running that instruction first with compiled
+ * code's step rules if stepfirst) until a frame returns into stopci. */
+J_HIDDEN void vm_finish(State *L, CallInfo *stopci, int stepfirst);
 
 /* Generic operations honouring metamethods; `out` may alias an operand. They may call Lua
  * (and so reallocate the stack): pass pointers that stay valid or re-derive after. */

@@ -7,8 +7,9 @@
  *
  * Life cycle (as libbpf-bootstrap): open the skeleton, set its rodata knobs, load, pin the
  * maps under /sys/fs/bpf/jolt/, publish the address ranges, attach the USDT programs to the
- * process and a CPU-clock perf event to it, poll the ring buffer until the process exits, read
- * the maps, report; everything is released at one label. A command is started stopped: the
+ * process and a CPU-clock perf event to it, poll the ring buffer until the process exits
+ * (publishing the JIT's code ranges again whenever its mappings change), read the maps,
+ * report; everything is released at one label. A command is started stopped: the
  * child asks to be traced (PTRACE_TRACEME), so it stops right after exec, before its first
  * instruction; the tool attaches, then lets it go (PTRACE_DETACH).
  *
@@ -55,6 +56,18 @@ typedef struct Opts {
 
 static volatile sig_atomic_t interrupted;
 static uint64_t t0_ns;
+
+/* How often the tool looks for new JIT code mappings when no compilation told it to. */
+#define REMAP_NS 100000000ULL
+
+/* The published address ranges: the binary's (fixed) plus the JIT code region's (they grow).
+ * The BPF side reads set `live` of its ranges map; a new set goes into the other one. */
+typedef struct Ranges {
+  struct wu_addr_range *bin, *jit, *all;
+  int nbin, njit, live;
+  uint64_t checked_ns;      /* last look at /proc/PID/maps */
+  int dirty;                /* a compilation ended since: look now */
+} Ranges;
 
 static void on_sigint(int sig)
 {
@@ -273,9 +286,15 @@ static void unpin_maps(struct warmup_bpf *skel)
   rmdir(PIN_DIR);    /* fails harmlessly while another tracer keeps pins there */
 }
 
+/* The event handler's context. */
+typedef struct Trace {
+  WuRun *r;
+  Ranges *rg;
+} Trace;
+
 static int on_event(void *ctx, void *data, size_t size)
 {
-  WuRun *r = ctx;
+  WuRun *r = ((Trace *)ctx)->r;
   const struct wu_event *e = data;
   char label[WU_LABEL_LEN];
   if (size < sizeof *e)
@@ -296,6 +315,20 @@ static int on_event(void *ctx, void *data, size_t size)
   case WU_EV_GC: {
     WuGc g = { t - e->dur_ns / 1e6, e->dur_ns / 1e6, (int)e->a, (long long)e->b, e->c };
     return wu_add_gc(r, &g) < 0 ? -ENOMEM : 0;
+  }
+  case WU_EV_COMPILE_BEGIN:
+    r->pending = (WuCompile){ .t_ms = t, .fid = e->a };
+    memcpy(r->pending.name, e->label, sizeof r->pending.name);
+    r->pending.name[sizeof r->pending.name - 1] = 0;
+    break;
+  case WU_EV_COMPILE_END: {
+    WuCompile c = { .t_ms = t - e->dur_ns / 1e6, .ms = e->dur_ns / 1e6, .fid = e->a,
+                    .bytes = e->b };
+    if (r->pending.t_ms >= 0 && r->pending.fid == e->a)
+      memcpy(c.name, r->pending.name, sizeof c.name);
+    r->pending.t_ms = -1;
+    ((Trace *)ctx)->rg->dirty |= e->b != 0;     /* new code: maybe a new chunk was mapped */
+    return wu_add_compile(r, &c) < 0 ? -ENOMEM : 0;
   }
   default:
     break;
@@ -404,7 +437,58 @@ static int attach_probes(struct warmup_bpf *skel, WuRun *r, const char *exe, boo
   skel->links.on_fn_stable = bpf_program__attach_usdt(skel->progs.on_fn_stable, r->pid, exe,
                                                       "jolt", "fn_stable", NULL);
   r->has_stable_probe = skel->links.on_fn_stable != NULL;
+  /* The JIT's probes, as a group: a binary without them is traced without them. */
+  skel->links.on_compile_begin = bpf_program__attach_usdt(skel->progs.on_compile_begin, r->pid,
+                                                          exe, "jolt", "compile_begin", NULL);
+  skel->links.on_compile_end = bpf_program__attach_usdt(skel->progs.on_compile_end, r->pid,
+                                                        exe, "jolt", "compile_end", NULL);
+  skel->links.on_deopt = bpf_program__attach_usdt(skel->progs.on_deopt, r->pid, exe, "jolt",
+                                                  "deopt", NULL);
+  r->has_jit_probes = skel->links.on_compile_begin && skel->links.on_compile_end &&
+                      skel->links.on_deopt;
   return 0;
+}
+
+/* Look at the JIT's code mappings again and publish the ranges if they changed; 0, or -errno
+ * (the process is gone, or too many ranges: the last published set stays). */
+static int publish_ranges(struct warmup_bpf *skel, Ranges *rg, pid_t pid, bool force)
+{
+  struct wu_addr_range *jit = rg->all + WU_NRANGES;     /* scratch: the second half */
+  int fd = bpf_map__fd(skel->maps.ranges);
+  rg->checked_ns = now_ns();
+  rg->dirty = 0;
+  int nj = wu_jit_ranges(pid, jit, WU_NRANGES);
+  if (nj < 0)
+    return nj;
+  /* The region is never unmapped while the code may run (jit.h); an empty maps is a process
+   * that is exiting or a zombie: keep the last set, which the report describes. */
+  if (nj == 0 && rg->njit > 0)
+    return 0;
+  if (!force && nj == rg->njit && !memcmp(jit, rg->jit, (size_t)nj * sizeof *jit))
+    return 0;
+  int n = wu_merge_ranges(rg->bin, rg->nbin, jit, nj, rg->all, WU_NRANGES);
+  if (n < 0)
+    return n;
+  memcpy(rg->jit, jit, (size_t)nj * sizeof *jit);
+  rg->njit = nj;
+  /* Fill the set the BPF side does not read, then switch to it with one store. */
+  int set = !rg->live;
+  for (__u32 i = 0; i < (__u32)n; i++) {
+    __u32 key = (__u32)set * WU_NRANGES + i;
+    int e = bpf_map_update_elem(fd, &key, &rg->all[i], BPF_ANY);
+    if (e)
+      return -errno;
+  }
+  __atomic_store_n(&skel->bss->range_sel, WU_RANGE_SEL(set, n), __ATOMIC_RELEASE);
+  rg->live = set;
+  return 0;
+}
+
+/* While tracing: publish new JIT ranges when a compilation ended or REMAP_NS passed. */
+static void refresh_ranges(struct warmup_bpf *skel, Ranges *rg, pid_t pid)
+{
+  if (rg->dirty || now_ns() - rg->checked_ns >= REMAP_NS)
+    publish_ranges(skel, rg, pid, false);     /* a failure keeps the previous set */
 }
 
 /* Copy the BPF side's counters of r->pid and its sample buckets into r. */
@@ -415,7 +499,8 @@ static int read_maps(struct warmup_bpf *skel, WuRun *r)
   size_t last = 0;
   bpf_map_lookup_elem(fd, &key, &r->ctr);
   r->buckets = calloc(WU_NBUCKETS, sizeof *r->buckets);
-  if (!r->buckets)
+  r->deopt_buckets = calloc(WU_NBUCKETS, sizeof *r->deopt_buckets);
+  if (!r->buckets || !r->deopt_buckets)
     return -ENOMEM;
   fd = bpf_map__fd(skel->maps.samples);
   for (__u32 b = 0; b < WU_NBUCKETS; b++) {
@@ -427,6 +512,12 @@ static int read_maps(struct warmup_bpf *skel, WuRun *r)
       if (v)
         last = b + 1;
     }
+  }
+  fd = bpf_map__fd(skel->maps.deopt_buckets);
+  for (__u32 b = 0; b < WU_NBUCKETS; b++) {
+    bpf_map_lookup_elem(fd, &b, &r->deopt_buckets[b]);
+    if (r->deopt_buckets[b] && b + 1 > last)
+      last = b + 1;
   }
   r->nbuckets = last;
   return 0;
@@ -458,7 +549,8 @@ static int process_alive(pid_t pid, bool child, int *status)
 
 /* Consume events until the process exits (a pidfd says when, to the microsecond) or SIGINT;
  * sets r->duration_ms, and r->status for a child. 0, or -1 with the reason on stderr. */
-static int trace_until_exit(struct ring_buffer *rb, WuRun *r, bool child)
+static int trace_until_exit(struct ring_buffer *rb, WuRun *r, bool child,
+                            struct warmup_bpf *skel, Ranges *rg)
 {
   int pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0), st, rc = 0;
   struct pollfd p[2] = { { ring_buffer__epoll_fd(rb), POLLIN, 0 }, { pidfd, POLLIN, 0 } };
@@ -477,6 +569,7 @@ static int trace_until_exit(struct ring_buffer *rb, WuRun *r, bool child)
     }
     if (interrupted)
       break;
+    refresh_ranges(skel, rg, r->pid);
     if (pidfd >= 0 ? n > 0 && (p[1].revents & POLLIN) : !process_alive(r->pid, child, &r->status))
       break;
   }
@@ -492,11 +585,12 @@ static int trace_until_exit(struct ring_buffer *rb, WuRun *r, bool child)
 int main(int argc, char **argv)
 {
   Opts o;
-  WuRun r = { .status = -1, .start_ms = -1, .prev_ms = -1 };
+  WuRun r = { .status = -1, .start_ms = -1, .prev_ms = -1, .pending = { .t_ms = -1 } };
   struct warmup_bpf *skel = NULL;
   struct ring_buffer *rb = NULL;
   struct bpf_link *sample_link = NULL;
-  struct wu_addr_range *ranges = NULL;
+  Ranges rg = { .live = 1 };     /* the first publication fills set 0 */
+  Trace tr = { &r, &rg };
   char exe[PATH_MAX], err[512];
   bool child = false, pinned = false;
   int rc = 1, n, sfd = -1;
@@ -538,9 +632,12 @@ int main(int argc, char **argv)
   }
   /* Read the executable through /proc: it stays valid when the file was replaced. */
   snprintf(exe, sizeof exe, "/proc/%d/exe", (int)r.pid);
-  ranges = calloc(WU_NRANGES, sizeof *ranges);
-  if (!ranges || (n = wu_ranges(r.pid, exe, ranges, WU_NRANGES, err, sizeof err)) < 0) {
-    fprintf(stderr, "jolt-warmup: %s\n", ranges ? err : "out of memory");
+  rg.bin = calloc(WU_NRANGES, sizeof *rg.bin);
+  rg.jit = calloc(WU_NRANGES, sizeof *rg.jit);
+  rg.all = calloc(2 * WU_NRANGES, sizeof *rg.all);
+  if (!rg.bin || !rg.jit || !rg.all ||
+      (rg.nbin = wu_ranges(r.pid, exe, rg.bin, WU_NRANGES, err, sizeof err)) < 0) {
+    fprintf(stderr, "jolt-warmup: %s\n", rg.bin && rg.jit && rg.all ? err : "out of memory");
     goto cleanup;
   }
 
@@ -561,12 +658,13 @@ int main(int argc, char **argv)
   pinned = true;     /* from here on, cleanup removes whatever got pinned */
   if (prepare_pin_dir() || pin_maps(skel))
     goto cleanup;
-  for (__u32 i = 0; i < (__u32)n; i++)
-    bpf_map_update_elem(bpf_map__fd(skel->maps.ranges), &i, &ranges[i], BPF_ANY);
-  skel->bss->nranges = (__u32)n;
+  if ((n = publish_ranges(skel, &rg, r.pid, true)) < 0) {
+    fprintf(stderr, "jolt-warmup: publish address ranges: %s\n", strerror(-n));
+    goto cleanup;
+  }
   if (attach_probes(skel, &r, exe, !o.no_gc))
     goto cleanup;
-  rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &r, NULL);
+  rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &tr, NULL);
   if (!rb) {
     fprintf(stderr, "jolt-warmup: ring buffer: %s\n", strerror(errno));
     goto cleanup;
@@ -591,8 +689,11 @@ int main(int argc, char **argv)
     fprintf(stderr, "jolt-warmup: cannot start the command: %s\n", strerror(errno));
     goto cleanup;
   }
-  if (trace_until_exit(rb, &r, child))
+  if (trace_until_exit(rb, &r, child, skel, &rg))
     goto cleanup;
+  r.jit_ranges = (size_t)rg.njit;
+  for (int i = 0; i < rg.njit; i++)
+    r.jit_bytes += rg.jit[i].hi - rg.jit[i].lo;
   if (read_maps(skel, &r))
     goto cleanup;
   int out_rc = output(&o, &r);
@@ -617,10 +718,14 @@ cleanup:
   if (pinned)
     unpin_maps(skel);
   warmup_bpf__destroy(skel);
-  free(ranges);
+  free(rg.bin);
+  free(rg.jit);
+  free(rg.all);
   free(r.marks);
   free(r.gcs);
   free(r.stables);
+  free(r.compiles);
   free(r.buckets);
+  free(r.deopt_buckets);
   return rc;
 }

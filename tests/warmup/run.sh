@@ -16,7 +16,8 @@ WORK=$(mktemp -d build/test/warmup.XXXXXX 2>/dev/null || mktemp -d) || exit 1
 
 ntest=0 npass=0 nfail=0 nskip=0
 TESTS=(probes_documented analysis_verdicts unprivileged_skip marks_50 gc_events pinned_maps
-       interpreter_share csv_output json_output svg_plot attach_pid bad_command fn_stable)
+       interpreter_share jit_share compile_events deopt_events csv_output json_output svg_plot
+       attach_pid bad_command fn_stable)
 
 ok()    { ntest=$((ntest + 1)); npass=$((npass + 1)); echo "ok $ntest $1"; }
 notok() { ntest=$((ntest + 1)); nfail=$((nfail + 1)); echo "not ok $ntest $1"; }
@@ -62,6 +63,21 @@ cat >"$WORK/loop.lua" <<'EOF'
 local s = 0
 for i = 1, 6000000 do s = s + i % 3 end
 print(s)
+EOF
+# About a second of one hot loop, whatever the speed: os.clock (a step for the JIT) once per
+# million iterations.
+cat >"$WORK/jitloop.lua" <<'EOF'
+local s, t = 0, os.clock()
+repeat
+  for i = 1, 1000000 do s = s + i % 3 end
+until os.clock() - t > 1
+print(s)
+EOF
+# A hot function (compiled after 200 calls) called 2000 times.
+cat >"$WORK/hot.lua" <<'EOF'
+local function f(a, b) local x = a + b if x > 10 then x = x - 1 end return x * 2 end
+local s = 0
+for i = 1, 2000 do s = s + f(i, i % 7) end
 EOF
 cat >"$WORK/long.lua" <<'EOF'
 local function work(n) local s = 0 for i = 1, n do s = s + i % 7 end return s end
@@ -164,15 +180,69 @@ test_pinned_maps() {
 	fi
 }
 
+# share NAME CLASS: percent of the samples of $WORK/NAME.json in class number CLASS.
+share() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1])); t = d["samples"]["total"]
+print(int(100 * t[int(sys.argv[2])] / max(1, sum(t))))' "$WORK/$1.json" "$2" 2>&1
+}
+
+# csv_value NAME SERIES: the value of summary row SERIES in $WORK/NAME.out.
+csv_value() { sed -n "s/^$2,,,//p" "$WORK/$1.out" | head -n 1; }
+
 test_interpreter_share() {
 	local share
-	# The program prints: the report goes to a file of its own (-o).
-	trace loop --json -o "$WORK/loop.json" -- "$JOLT" "$WORK/loop.lua"
-	share=$(python3 -c 'import json, sys
-d = json.load(open(sys.argv[1])); t = d["samples"]["total"]
-print(int(100 * t[0] / max(1, sum(t))))' "$WORK/loop.json" 2>&1)
+	# The interpreter alone (-j off). The program prints: the report goes to its own file (-o).
+	trace loop --json -o "$WORK/loop.json" -- "$JOLT" -j off "$WORK/loop.lua"
+	share=$(share loop 0)
 	if [ "${share:-0}" -ge 70 ] 2>/dev/null; then ok interpreter_share
 	else notok interpreter_share; { echo "interpreter share: $share%"; cat "$WORK/loop.err"; } | diag; fi
+}
+
+test_jit_share() {
+	local share
+	# The same kind of loop under the JIT (the default): its code region is class 3, "jit".
+	trace jitloop --json -o "$WORK/jitloop.json" -- "$JOLT" "$WORK/jitloop.lua"
+	share=$(share jitloop 3)
+	if [ "${share:-0}" -ge 50 ] 2>/dev/null; then ok jit_share
+	else
+		notok jit_share
+		{ echo "jit share: $share%"; grep -o '"total": \[[0-9, ]*\]' "$WORK/jitloop.json"
+		  cat "$WORK/jitloop.err"; } | diag
+	fi
+}
+
+test_compile_events() {
+	local n bytes first ms
+	trace compile --csv -- "$JOLT" "$WORK/hot.lua"
+	n=$(csv_value compile compilations)
+	bytes=$(awk -F, '$1 == "compile_bytes" && $4 > 0 { n++ } END { print n + 0 }' "$WORK/compile.out")
+	first=$(csv_value compile first_code_ms)
+	ms=$(csv_value compile compile_total_ms)
+	if [ "${n:-0}" -ge 1 ] 2>/dev/null && [ "$bytes" -ge 1 ] &&
+	   awk -v f="${first:--1}" -v m="${ms:-0}" 'BEGIN { exit !(f > 0 && m > 0) }'; then
+		ok compile_events
+	else
+		notok compile_events
+		{ echo "compilations=$n with-bytes=$bytes first_code_ms=$first compile_total_ms=$ms"
+		  grep -E '^(compile|code_|first_)' "$WORK/compile.out"; cat "$WORK/compile.err"; } | diag
+	fi
+}
+
+test_deopt_events() {
+	local total stress
+	# -j stress fails every 7th guard on purpose: deopts of reason "stress".
+	trace deopt --csv -- "$JOLT" -j stress "$WORK/hot.lua"
+	total=$(csv_value deopt deopts_total)
+	stress=$(csv_value deopt deopt_stress)
+	if [ "${total:-0}" -ge 1 ] 2>/dev/null && [ "${stress:-0}" -ge 1 ] &&
+	   [ "$(awk -F, '$1 == "deopts" { n += $4 } END { print n + 0 }' "$WORK/deopt.out")" = "$total" ]; then
+		ok deopt_events
+	else
+		notok deopt_events
+		{ echo "deopts_total=$total deopt_stress=$stress"; grep '^deopt' "$WORK/deopt.out"
+		  cat "$WORK/deopt.err"; } | diag
+	fi
 }
 
 test_csv_output() {
@@ -190,7 +260,11 @@ d = json.load(open(sys.argv[1]))
 assert len(d["iterations"]) == 50, len(d["iterations"])
 assert d["iterations"][0]["label"] == "iteration 1"
 assert d["classification"] in ("flat", "warm-up", "slowdown", "no steady state")
-assert d["exit_status"] == 0' "$WORK/json.out" 2>"$WORK/json.check"; then ok json_output
+assert d["exit_status"] == 0
+j = d["jit"]
+assert j is None or (j["compilations"] >= 1 and j["first_code_ms"] > 0), j
+assert j is None or set(j["deopts"]["by_reason"]) >= {"type guard", "stress", "loop type"}, j' \
+		"$WORK/json.out" 2>"$WORK/json.check"; then ok json_output
 	else notok json_output; cat "$WORK/json.check" "$WORK/json.err" | diag; fi
 }
 
@@ -246,7 +320,7 @@ for t in "${TESTS[@]}"; do
 	probes_documented|analysis_verdicts|unprivileged_skip) ;;
 	*)
 		if [ -n "$why_not" ]; then skip "$t" "$why_not"; continue; fi
-		case $t in interpreter_share|json_output|svg_plot|attach_pid)
+		case $t in interpreter_share|jit_share|json_output|svg_plot|attach_pid)
 			if [ -z "$have_python" ]; then skip "$t" "python3 is missing (to check the output)"; continue; fi
 		esac ;;
 	esac

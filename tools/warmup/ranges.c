@@ -1,9 +1,12 @@
-/* ranges.c: where a jolt process's interpreter, GC and other runtime code lie in its memory.
+/* ranges.c: where a jolt process's interpreter, GC, other runtime code and JIT code lie.
  *
- * From the binary's symbol table (.symtab: the build keeps it): vm_execute (and its .cold
- * parts) is the interpreter; gc.c's functions (the local symbols after the FILE symbol "gc.c",
+ * From the binary's symbol table (.symtab: the build keeps it): vm_execute and vm.c's static
+ * execute, its body since the JIT came (with their .cold parts), are the interpreter; gc.c's functions (the local symbols after the FILE symbol "gc.c",
  * and the gc_* hidden functions the linker made local) are the GC; the rest of the executable
- * segment is other runtime. /proc/PID/maps gives the load address of that segment.
+ * segment is other runtime. /proc/PID/maps gives the load address of that segment, and the
+ * JIT's code: the executable views of its memfds ("memfd:jolt-jit", "memfd:jolt-jit-huge"),
+ * which appear at the first compilation and grow by 2 MiB chunks, so the tool reads them again
+ * while the process runs (wu_jit_ranges) and merges them with the binary's (wu_merge_ranges).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,15 +31,22 @@ static int sym_cmp(const void *a, const void *b)
   return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
+/* Is `name` (or one of its compiler-made parts, "name.cold", "name.part.0") function fn? */
+static int is_fn(const char *name, const char *fn)
+{
+  size_t n = strlen(fn);
+  return !strncmp(name, fn, n) && (name[n] == 0 || name[n] == '.');
+}
+
 static int is_interp(const char *name)
 {
-  return !strcmp(name, "vm_execute") || !strncmp(name, "vm_execute.", 11);
+  return is_fn(name, "vm_execute");
 }
 
 /* The class of function `name` defined in source file `file` ("" for hidden globals), or -1. */
 static int class_of(const char *file, const char *name)
 {
-  if (is_interp(name))
+  if (is_interp(name) || (!strcmp(file, "vm.c") && is_fn(name, "execute")))
     return WU_INTERP;
   if (!strcmp(file, "gc.c") || !strncmp(name, "gc_", 3))
     return WU_GC;
@@ -253,4 +263,38 @@ out:
   image_close(&im);
   free(c.v);
   return rc;
+}
+
+int wu_jit_ranges(pid_t pid, struct wu_addr_range *out, int max)
+{
+  char path[64], line[4096];
+  int n = 0;
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (!f)
+    return -errno;
+  while (fgets(line, sizeof line, f) && n >= 0) {
+    unsigned long long lo, hi;
+    char perms[8];
+    /* Only the R|X view: the R|W view of the same memfd never runs. */
+    if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r' ||
+        perms[2] != 'x' || !strstr(line, "memfd:jolt-jit"))
+      continue;
+    n = emit(out, n, max, lo, hi, WU_JIT);     /* maps is sorted: adjacent chunks merge */
+  }
+  fclose(f);
+  return n;
+}
+
+int wu_merge_ranges(const struct wu_addr_range *a, int na, const struct wu_addr_range *b, int nb,
+                    struct wu_addr_range *out, int max)
+{
+  int i = 0, j = 0, n = 0;
+  while ((i < na || j < nb) && n >= 0) {
+    const struct wu_addr_range *r = j >= nb || (i < na && a[i].lo <= b[j].lo) ? &a[i++] : &b[j++];
+    /* Disjoint by construction (file text vs. memfd); a clipped overlap keeps the set valid. */
+    uint64_t lo = n > 0 && out[n - 1].hi > r->lo ? out[n - 1].hi : r->lo;
+    n = emit(out, n, max, lo, r->hi, (int)r->cls);
+  }
+  return n;
 }

@@ -1,5 +1,8 @@
 /* report.c: jolt-warmup's run record and its outputs: a table, CSV (long format:
  * series,index,t_ms,value), JSON, and an SVG plot drawn here. The analysis is in steady.c.
+ *
+ * Outputs only grow: rows, keys and columns are added after the existing ones, so readers of
+ * an older report keep working (tests/warmup/run.sh reads all three).
  */
 #include <errno.h>
 #include <math.h>
@@ -10,6 +13,57 @@
 const char *const wu_class_names[WU_NCLASS] = {
   "interpreter", "gc", "runtime", "jit", "kernel", "other"
 };
+
+/* runtime/jit.h's JIT_REASONS, in JR_* order: an interface, as docs/probes.md lists it. */
+const char *const wu_reason_names[WU_NREASONS] = {
+  "type guard", "shape guard", "array bound", "cold branch", "cold code", "entry check",
+  "metatable or nil", "gc barrier", "stress", "division by zero", "loop type"
+};
+
+/* The name of deopt reason i ("reason N" for one this tool does not know). */
+static const char *reason_name(int i, char *buf, size_t len)
+{
+  if (wu_reason_names[i])
+    return wu_reason_names[i];
+  snprintf(buf, len, i == WU_NREASONS - 1 ? "reason %d+" : "reason %d", i);
+  return buf;
+}
+
+/* A reason's name as a CSV series suffix: "type guard" -> "type_guard". */
+static void reason_key(int i, char *buf, size_t len)
+{
+  char tmp[32];
+  snprintf(buf, len, "%s", reason_name(i, tmp, sizeof tmp));
+  for (char *p = buf; *p; p++)
+    if (*p == ' ')
+      *p = '_';
+    else if (*p == '+')
+      *p = 0;
+}
+
+/* Time to the first compiled code in ms since t0, -1 if nothing was compiled. */
+static double first_code_ms(const WuRun *r)
+{
+  for (size_t i = 0; i < r->ncompiles; i++)
+    if (r->compiles[i].bytes)
+      return r->compiles[i].t_ms + r->compiles[i].ms;
+  return -1;
+}
+
+/* Compilations that began in 100 ms bucket b. */
+static uint64_t bucket_compiles(const WuRun *r, size_t b)
+{
+  uint64_t n = 0;
+  for (size_t i = 0; i < r->ncompiles; i++)
+    if (r->compiles[i].t_ms >= b * 100.0 && r->compiles[i].t_ms < (b + 1) * 100.0)
+      n++;
+  return n;
+}
+
+static uint64_t bucket_deopts(const WuRun *r, size_t b)
+{
+  return r->deopt_buckets ? r->deopt_buckets[b] : 0;
+}
 
 static const char *gc_kind_name(int kind)
 {
@@ -48,6 +102,20 @@ int wu_add_gc(WuRun *r, const WuGc *g)
     r->capgcs = cap;
   }
   r->gcs[r->ngcs++] = *g;
+  return 0;
+}
+
+int wu_add_compile(WuRun *r, const WuCompile *c)
+{
+  if (r->ncompiles == r->capcompiles) {
+    size_t cap = r->capcompiles ? 2 * r->capcompiles : 64;
+    WuCompile *v = realloc(r->compiles, cap * sizeof *v);
+    if (!v)
+      return -ENOMEM;
+    r->compiles = v;
+    r->capcompiles = cap;
+  }
+  r->compiles[r->ncompiles++] = *c;
   return 0;
 }
 
@@ -100,6 +168,45 @@ static void print_command(FILE *f, const WuRun *r)
     fprintf(f, "%s%s", a == r->argv ? "" : " ", *a);
 }
 
+/* Compilations listed one a line in the table, at most (the rest are summed up). */
+#define TABLE_COMPILES 20
+
+static void print_jit_table(FILE *f, const WuRun *r)
+{
+  char buf[32];
+  size_t i;
+  if (!r->has_jit_probes) {
+    fprintf(f, "\njit: not traced (the binary has no jolt:compile_begin/compile_end/deopt)\n");
+    return;
+  }
+  double first = first_code_ms(r);
+  fprintf(f, "\njit: %llu compilations (%llu failed), %llu code bytes, %.3f ms compiling, ",
+          (unsigned long long)r->ctr.compiles, (unsigned long long)r->ctr.compile_failed,
+          (unsigned long long)r->ctr.code_bytes, r->ctr.compile_ns / 1e6);
+  if (first >= 0)
+    fprintf(f, "first code at %.3f ms\n", first);
+  else
+    fprintf(f, "no compilation seen\n");
+  for (i = 0; i < r->ncompiles && i < TABLE_COMPILES; i++)
+    fprintf(f, "  compile   at %10.3f ms: %8.3f ms, %6llu bytes%s %s\n", r->compiles[i].t_ms,
+            r->compiles[i].ms, (unsigned long long)r->compiles[i].bytes,
+            r->compiles[i].bytes ? "," : " (failed),", r->compiles[i].name);
+  if (r->ncompiles > TABLE_COMPILES)
+    fprintf(f, "  ... %zu more (--csv or --json list them all)\n", r->ncompiles - TABLE_COMPILES);
+  if (r->jit_ranges)
+    fprintf(f, "  code region: %zu executable range%s, %llu KiB mapped\n", r->jit_ranges,
+            r->jit_ranges == 1 ? "" : "s", (unsigned long long)(r->jit_bytes >> 10));
+  fprintf(f, "deopts: %llu", (unsigned long long)r->ctr.deopts);
+  for (int k = 0, first_reason = 1; k < WU_NREASONS; k++) {
+    if (!r->ctr.deopt_reasons[k])
+      continue;
+    fprintf(f, "%s%s %llu", first_reason ? " (" : ", ", reason_name(k, buf, sizeof buf),
+            (unsigned long long)r->ctr.deopt_reasons[k]);
+    first_reason = 0;
+  }
+  fprintf(f, "%s\n", r->ctr.deopts ? ")" : "");
+}
+
 void wu_print_table(FILE *f, const WuRun *r)
 {
   size_t i;
@@ -143,6 +250,7 @@ void wu_print_table(FILE *f, const WuRun *r)
             r->nstables, r->stables[0].t_ms, r->stables[r->nstables - 1].t_ms);
   else if (r->has_stable_probe)
     fprintf(f, "profiles: no profiling window closed\n");
+  print_jit_table(f, r);
   fprintf(f, "\nsamples: %llu", (unsigned long long)total);
   for (int c = 0; c < WU_NCLASS && total; c++)
     fprintf(f, "%s%s %.1f%%", c ? ", " : " (", wu_class_names[c],
@@ -153,12 +261,17 @@ void wu_print_table(FILE *f, const WuRun *r)
   fprintf(f, "  %8s %7s", "t (ms)", "samples");
   for (int c = 0; c < WU_NCLASS; c++)
     fprintf(f, " %11.11s%%", wu_class_names[c]);
+  if (r->has_jit_probes)
+    fprintf(f, " %8s %7s", "compiles", "deopts");
   fprintf(f, "\n");
   for (i = 0; i < r->nbuckets; i++) {
     uint64_t t = bucket_total(r->buckets[i]);
     fprintf(f, "  %8zu %7llu", i * 100, (unsigned long long)t);
     for (int c = 0; c < WU_NCLASS; c++)
       fprintf(f, " %12.1f", t ? 100.0 * (double)r->buckets[i][c] / (double)t : 0.0);
+    if (r->has_jit_probes)
+      fprintf(f, " %8llu %7llu", (unsigned long long)bucket_compiles(r, i),
+              (unsigned long long)bucket_deopts(r, i));
     fprintf(f, "\n");
   }
 }
@@ -186,12 +299,20 @@ void wu_print_csv(FILE *f, const WuRun *r)
   for (i = 0; i < r->nstables; i++)
     fprintf(f, "fn_stable_calls,%zu,%.6f,%llu\n", i + 1, r->stables[i].t_ms,
             (unsigned long long)r->stables[i].calls);
+  for (i = 0; i < r->ncompiles; i++)
+    fprintf(f, "compile_ms,%zu,%.6f,%.6f\ncompile_bytes,%zu,%.6f,%llu\n", i + 1,
+            r->compiles[i].t_ms, r->compiles[i].ms, i + 1, r->compiles[i].t_ms,
+            (unsigned long long)r->compiles[i].bytes);
   for (i = 0; i < r->nbuckets; i++) {
     uint64_t t = bucket_total(r->buckets[i]);
     fprintf(f, "samples,%zu,%zu,%llu\n", i, i * 100, (unsigned long long)t);
     for (int c = 0; c < WU_NCLASS; c++)
       fprintf(f, "share_%s,%zu,%zu,%.4f\n", wu_class_names[c], i, i * 100,
               t ? (double)r->buckets[i][c] / (double)t : 0.0);
+    if (r->has_jit_probes)
+      fprintf(f, "compiles,%zu,%zu,%llu\ndeopts,%zu,%zu,%llu\n", i, i * 100,
+              (unsigned long long)bucket_compiles(r, i), i, i * 100,
+              (unsigned long long)bucket_deopts(r, i));
   }
   fprintf(f, "iterations,,,%zu\n", r->nmarks);
   fprintf(f, "steady_iteration,,%.6f,%ld\n", steady_ms(r),
@@ -204,6 +325,20 @@ void wu_print_csv(FILE *f, const WuRun *r)
   fprintf(f, "\ngc_full,,,%llu\ngc_steps,,,%llu\ngc_total_ms,,,%.6f\n",
           (unsigned long long)r->ctr.gc_full, (unsigned long long)r->ctr.gc_steps,
           r->ctr.gc_ns / 1e6);
+  if (r->has_jit_probes) {
+    char key[32];
+    fprintf(f, "compilations,,,%llu\ncompile_failed,,,%llu\ncompile_total_ms,,,%.6f\n"
+            "code_bytes,,,%llu\nfirst_code_ms,,,%.6f\ndeopts_total,,,%llu\n",
+            (unsigned long long)r->ctr.compiles, (unsigned long long)r->ctr.compile_failed,
+            r->ctr.compile_ns / 1e6, (unsigned long long)r->ctr.code_bytes, first_code_ms(r),
+            (unsigned long long)r->ctr.deopts);
+    for (int k = 0; k < WU_NREASONS; k++) {
+      if (!wu_reason_names[k] && !r->ctr.deopt_reasons[k])
+        continue;
+      reason_key(k, key, sizeof key);
+      fprintf(f, "deopt_%s,,,%llu\n", key, (unsigned long long)r->ctr.deopt_reasons[k]);
+    }
+  }
   fprintf(f, "duration_ms,,,%.6f\nexit_status,,,%d\n", r->duration_ms, r->status);
 }
 
@@ -220,6 +355,48 @@ static void json_str(FILE *f, const char *s)
       fputc(ch, f);
   }
   fputc('"', f);
+}
+
+/* The "jit" member: null when its probes were not attached. */
+static void print_jit_json(FILE *f, const WuRun *r)
+{
+  char buf[32];
+  size_t i;
+  if (!r->has_jit_probes) {
+    fprintf(f, "null");
+    return;
+  }
+  double first = first_code_ms(r);
+  fprintf(f, "{\"compilations\": %llu, \"failed\": %llu, \"total_ms\": %.6f, "
+          "\"code_bytes\": %llu, \"first_code_ms\": ", (unsigned long long)r->ctr.compiles,
+          (unsigned long long)r->ctr.compile_failed, r->ctr.compile_ns / 1e6,
+          (unsigned long long)r->ctr.code_bytes);
+  if (first >= 0)
+    fprintf(f, "%.6f", first);
+  else
+    fprintf(f, "null");
+  fprintf(f, ",\n    \"code_region\": {\"ranges\": %zu, \"bytes\": %llu},\n    \"events\": [",
+          r->jit_ranges, (unsigned long long)r->jit_bytes);
+  for (i = 0; i < r->ncompiles; i++) {
+    fprintf(f, "%s\n      {\"t_ms\": %.6f, \"ms\": %.6f, \"fid\": \"%016llx\", \"bytes\": %llu, "
+            "\"name\": ", i ? "," : "", r->compiles[i].t_ms, r->compiles[i].ms,
+            (unsigned long long)r->compiles[i].fid, (unsigned long long)r->compiles[i].bytes);
+    json_str(f, r->compiles[i].name);
+    fprintf(f, "}");
+  }
+  fprintf(f, "%s],\n    \"deopts\": {\"total\": %llu, \"by_reason\": {", r->ncompiles ? "\n    " : "",
+          (unsigned long long)r->ctr.deopts);
+  for (int k = 0, n = 0; k < WU_NREASONS; k++) {
+    if (!wu_reason_names[k] && !r->ctr.deopt_reasons[k])
+      continue;
+    fprintf(f, "%s", n++ ? ", " : "");
+    json_str(f, reason_name(k, buf, sizeof buf));
+    fprintf(f, ": %llu", (unsigned long long)r->ctr.deopt_reasons[k]);
+  }
+  fprintf(f, "}, \"buckets\": [");
+  for (i = 0; i < r->nbuckets; i++)
+    fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)bucket_deopts(r, i));
+  fprintf(f, "]}}");
 }
 
 void wu_print_json(FILE *f, const WuRun *r)
@@ -277,6 +454,8 @@ void wu_print_json(FILE *f, const WuRun *r)
   } else {
     fprintf(f, "null");
   }
+  fprintf(f, ",\n  \"jit\": ");
+  print_jit_json(f, r);
   fprintf(f, ",\n  \"samples\": {\"bucket_ms\": 100, \"classes\": [");
   for (int c = 0; c < WU_NCLASS; c++)
     fprintf(f, "%s\"%s\"", c ? ", " : "", wu_class_names[c]);
@@ -385,6 +564,15 @@ int wu_plot_svg(const char *path, const WuRun *r)
     fprintf(f, "'/>\n<text x='%d' y='%d' font-size='11' fill='%s'>%s</text>\n",
             W - MR + 8, BOT_Y + 12 + 14 * c, class_colors[c], wu_class_names[c]);
   }
+  /* Compilations: a tick in the jit colour above the shares, where each one ended. */
+  for (i = 0; i < r->ncompiles; i++)
+    if (r->compiles[i].bytes)
+      fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='%s'/>\n",
+              PX(r->compiles[i].t_ms + r->compiles[i].ms), BOT_Y - 8,
+              PX(r->compiles[i].t_ms + r->compiles[i].ms), BOT_Y, class_colors[WU_JIT]);
+  if (r->ncompiles)
+    fprintf(f, "<text x='%d' y='%d' font-size='11' fill='%s'>| compiled</text>\n", W - MR + 8,
+            BOT_Y + 12 + 14 * WU_NCLASS, class_colors[WU_JIT]);
 #undef PX
 #undef PY
   fprintf(f, "</svg>\n");

@@ -29,6 +29,13 @@ typedef struct WuGc {
   unsigned long long heap;
 } WuGc;
 
+/* One compilation (jolt:compile_begin .. compile_end); t_ms is its start. */
+typedef struct WuCompile {
+  double t_ms, ms;
+  uint64_t fid, bytes;      /* bytes 0: the compilation failed */
+  char name[WU_LABEL_LEN];  /* "lua:chunk:line", "" when its begin was not seen */
+} WuCompile;
+
 typedef struct WuStable {
   double t_ms;
   uint64_t fid, calls;
@@ -58,17 +65,31 @@ typedef struct WuRun {
   WuGc *gcs; size_t ngcs, capgcs;
   WuStable *stables; size_t nstables, capstables;   /* jolt:fn_stable, when the binary has it */
   int has_stable_probe;
+  WuCompile *compiles; size_t ncompiles, capcompiles;
+  WuCompile pending;        /* the compile_begin seen last (pending.t_ms < 0: none) */
+  int has_jit_probes;       /* compile_begin, compile_end and deopt are attached */
+  size_t jit_ranges;        /* JIT code ranges published when the process ended */
+  uint64_t jit_bytes;       /* their total size (the executable code region mapped) */
+  uint64_t *deopt_buckets;  /* deopts per 100 ms bucket, nbuckets of them (NULL: none read) */
   struct wu_counters ctr;   /* the BPF side's counters of pid */
   uint64_t (*buckets)[WU_NCLASS]; size_t nbuckets;
   WuSteady steady;
 } WuRun;
 
 extern const char *const wu_class_names[WU_NCLASS];
+/* Deopt reasons by JR_* number (runtime/jit.h's JIT_REASONS); NULL past the known ones. */
+extern const char *const wu_reason_names[WU_NREASONS];
 
 /* ranges.c: the sorted, disjoint ranges of process pid whose executable is exe (interpreter,
  * GC, the rest of the binary). Returns the count, or -errno with a one-line reason in err. */
 int wu_ranges(pid_t pid, const char *exe, struct wu_addr_range *out, int max,
               char *err, size_t errlen);
+/* The executable views of the JIT's code region in process pid ("memfd:jolt-jit*" mappings),
+ * sorted, adjacent ones merged, class WU_JIT. Returns the count or -errno. */
+int wu_jit_ranges(pid_t pid, struct wu_addr_range *out, int max);
+/* Merge two sorted, disjoint sets into out; the count, or -ENOSPC past max. */
+int wu_merge_ranges(const struct wu_addr_range *a, int na, const struct wu_addr_range *b, int nb,
+                    struct wu_addr_range *out, int max);
 /* Does exe look like a jolt binary (it has the interpreter's symbol)? */
 int wu_is_jolt(const char *exe);
 
@@ -81,6 +102,7 @@ void wu_analyze(WuRun *r, double tol, int changepoint);
 int wu_add_mark(WuRun *r, double end_ms, const char *label);
 int wu_add_gc(WuRun *r, const WuGc *g);
 int wu_add_stable(WuRun *r, const WuStable *st);
+int wu_add_compile(WuRun *r, const WuCompile *c);
 void wu_print_table(FILE *f, const WuRun *r);
 void wu_print_csv(FILE *f, const WuRun *r);
 void wu_print_json(FILE *f, const WuRun *r);
