@@ -173,6 +173,7 @@ void jit_compile(State *L, Proto *p)
         slots[i] = (uint64_t)(uintptr_t)J.consts[i];
       slots[J.nconsts + JSLOT_STRESS] = (uint64_t)(uintptr_t)&jit_state.stresscount;
       slots[J.nconsts + JSLOT_STEP] = (uint64_t)(uintptr_t)jit_h_step;
+      slots[J.nconsts + JSLOT_RETURN] = (uint64_t)(uintptr_t)jit_h_return;
       void *code;
       int r = jitmem_place(jit_state.mem, slots, ns, b.p, b.n, &code);
       if (r < 0) {
@@ -256,15 +257,14 @@ static void retire(JitFn *j)
   JOLT_PROBE_TIER(p->fid, 0);
 }
 
-/* A return the compiled callee left to its caller (RETURN0/RETURN1 of a fixed-argument
- * function, no hooks): what the interpreter's return does, for the fast call path. */
-static void fastreturn(State *L, CallInfo *ci, CallInfo *caller, Instr i)
+void jit_h_return(State *L, TValue *r, int nret)
 {
+  CallInfo *ci = L->ci;
+  Proto *p = lfnvalue(ci->func)->p;
+  if (p->is_vararg)
+    ci->func -= ci->nextra + p->numparams + 1;
   TValue *res = ci->func;
-  int nret = GET_OP(i) == OP_RETURN1, want = ci->nresults;
-  TValue *r = ci->func + 1 + GET_A(i);
-  if (want < 0)
-    want = nret;
+  int want = ci->nresults < 0 ? nret : ci->nresults;
   if (want >= 1) {
     if (nret) setobj(res, r);
     else setnil(res);
@@ -272,10 +272,10 @@ static void fastreturn(State *L, CallInfo *ci, CallInfo *caller, Instr i)
       setnil(res + j);
   }
   L->top = res + want;
-  L->ci = caller;
-  if (ci->nresults >= 0)
-    L->top = caller->top;
+  L->ci = ci->prev;
 }
+
+static const JitExit returned = { 0, JX_RETURNED, 0, 0, 0 };
 
 /* CALL of a compiled Lua function from compiled code: the frame set up as the interpreter
  * does, the callee's code run directly, its return done here; anything else the callee
@@ -285,6 +285,17 @@ static int fastcall(State *L, CallInfo *ci, const Instr *at)
 {
   Instr i = *at;
   TValue *ra = ci->func + 1 + GET_A(i);
+  if (ttiscfn(ra)) {
+    /* A C function: the interpreter's CALL does just this. */
+    int b = GET_B(i), nresults = GET_C(i) - 1;
+    if (b)
+      L->top = ra + b;
+    ci->savedpc = at + 1;
+    call_precall(L, ra, nresults);
+    if (nresults >= 0)
+      L->top = ci->top;
+    return 0;
+  }
   if (!ttislfn(ra))
     return -1;
   Proto *np = lfnvalue(ra)->p;
@@ -313,12 +324,10 @@ static int fastcall(State *L, CallInfo *ci, const Instr *at)
   ProfFn *pf = np->prof;
   PROF_CALL(pf);
   const JitExit *e = jit_enter(L, cj, ra + 1, 0);
-  if (e->kind == JX_STEP && !L->hookmask) {
-    Instr ri = np->code[e->pc];
-    if (GET_OP(ri) == OP_RETURN1 || GET_OP(ri) == OP_RETURN0) {
-      fastreturn(L, nci, ci, ri);
-      return 0;
-    }
+  if (e->kind == JX_RETURNED) {
+    if (nci->nresults >= 0)
+      L->top = ci->top;
+    return 0;
   }
   /* The callee goes on in the interpreter until it returns here. */
   if (e->kind != JX_RESUME)
@@ -350,6 +359,8 @@ const JitExit *jit_enter(State *L, JitFn *j, TValue *base, uint32_t pc)
 {
   jit_state.nentries++;
   uint32_t x = ((JitCodeFn)(void *)j->code)(base, j->code + j->entry[pc] - 1, L);
+  if (x == JIT_EXIT_RETURNED)
+    return &returned;
   JitExit *e = &j->exits[x];
   e->count++;
   if (e->kind != JX_DEOPT) {

@@ -41,7 +41,10 @@
 
 typedef struct State State;
 
-enum { JX_DEOPT, JX_STEP, JX_RESUME };   /* JX_RESUME: go on at ci->savedpc (a native step ran) */
+enum { JX_DEOPT, JX_STEP, JX_RESUME, JX_RETURNED };
+/* JX_RESUME: go on at ci->savedpc (a native step ran and turned hooks on). JX_RETURNED: the
+ * compiled function returned (jit_h_return popped its frame): the caller goes on. */
+#define JIT_EXIT_RETURNED 0xffffffffu   /* the exit number compiled code gives for a return */
 
 /* Why a deopt exit was taken (for --stats and the deopt history). */
 #define JIT_REASONS(X) \
@@ -120,6 +123,9 @@ J_HIDDEN const JitExit *jit_enter(State *L, JitFn *j, TValue *base, uint32_t pc)
 /* Called by compiled code: run the instruction at pc of the running frame; 0 done, 1 refused
  * (C stack too deep: take the step exit), 2 done but hooks are on (leave, JX_RESUME). */
 J_HIDDEN int jit_h_step(State *L, uint32_t pc);
+/* Called by compiled code for RETURN0/RETURN1: results r[0..nret-1] to the caller, frame
+ * popped (L->top = results end, L->ci = the caller) as the interpreter's return does. */
+J_HIDDEN void jit_h_return(State *L, TValue *r, int nret);
 J_HIDDEN void jit_mark(State *L, Proto *p);     /* gc: the heap constants of p's code */
 J_HIDDEN void jit_free(State *L, Proto *p);     /* proto freed: retire its code */
 

@@ -639,6 +639,14 @@ static void asmins(A *a, IRRef ref)
     jumpblock(a, bf, XC_O, 1);
     break;
   }
+  case IR_RET:
+    x_mov_rr(a->b, X_RDI, R_L);
+    x_lea(a->b, X_RSI, slotmem(x->aux, 0));
+    x_mov_ri(a->b, X_RDX, x->k);
+    x_call_m(a->b, constslot(a, a->nslots - JSLOT__N + JSLOT_RETURN));
+    x_mov_ri(a->b, X_RAX, JIT_EXIT_RETURNED);
+    x_jmp_to(a->b, a->epilogue);
+    break;
   case IR_CALLSTEP: {
     /* jit_h_step(L, pc): 0 done (reload base, the stack may have moved), 1 refused, 2 hooks. */
     x_mov_rr(a->b, X_RDI, R_L);

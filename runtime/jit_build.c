@@ -378,6 +378,7 @@ static int isstep(JitCtx *J, uint32_t pc)
   switch (GET_OP(i)) {
   case OP_MOVE: case OP_LOADI: case OP_LOADK: case OP_LOADKX: case OP_LOADNIL:
   case OP_LOADFALSE: case OP_LOADTRUE: case OP_GETUPVAL: case OP_JMP: case OP_EXTRAARG:
+  case OP_RETURN0: case OP_RETURN1:
   case OP_FORLOOP: case OP_TFORLOOP: case OP_NOT:
     return 0;
   case OP_GETTABUP: case OP_GETFIELD:
@@ -811,7 +812,10 @@ static int buildins(B *b)
       if (r)
         J->ins[r].snap = sx;
       b->ended = 1;
-      J->nnativesites++;
+      uint32_t w = J->inloop ? loopweight(J->inloop[pc]) : 1;
+      J->nnativesites += w;
+      if (op == OP_CALL)
+        J->ncallsites += w;     /* calls have their own fast path (jit.c: fastcall) */
       return 1;
     }
     J->nstepsites += J->inloop ? loopweight(J->inloop[pc]) : 1;
@@ -962,6 +966,12 @@ static int buildins(B *b)
   }
   case OP_JMP:
     jumpto(b, pc + 1 + (uint32_t)GET_sJ(i));
+    break;
+  case OP_RETURN0: case OP_RETURN1:
+    /* Returned by jit_h_return from compiled code (nothing to close in these). */
+    flush(b);
+    emit(b, IR_RET, IRT_NONE, 0, 0, a, op == OP_RETURN1);
+    b->ended = 1;
     break;
   case OP_EQ: case OP_LT: case OP_LE: {
     int t1 = onetag(s->t1), t2 = onetag(s->t2);
@@ -1145,6 +1155,7 @@ static void resetir(JitCtx *J)
 {
   J->nstepsites = 0;
   J->nnativesites = 0;
+  J->ncallsites = 0;
   J->nins = 1;
   J->nsnaps = 1;
   J->nsents = 0;
@@ -1188,26 +1199,22 @@ int jitb_build(JitCtx *J)
     snprintf(J->why, sizeof J->why, "block states do not settle");
     return -1;
   }
-  /* Steps cost an exit and an entry each: code that is mostly steps runs slower than the
-   * interpreter alone. */
+  /* Whether compiled code pays: each instruction it runs itself saves about one unit (a few
+   * cycles of dispatch), a native step costs about 8 (the call into vm_step), a call about 3
+   * (its own fast path) and a step exit about 12 (leaving and entering again). Instructions count by loop depth (inner loops run
+   * more often); in a function without loops they count once. */
   uint32_t nbc = 0;
   for (int blk = 0; blk < J->nblocks; blk++)
     if (J->blocks[blk].reached) {
       uint32_t end = blk + 1 < J->nblocks ? J->blocks[blk + 1].pc : (uint32_t)p->ncode;
-      nbc += end - J->blocks[blk].pc;
+      for (uint32_t q = J->blocks[blk].pc; q < end; q++)
+        nbc += J->inloop ? loopweight(J->inloop[q]) : 1;
     }
-  if (J->inloop) {     /* with loops, weigh what runs in them */
-    nbc = 0;
-    for (int blk = 0; blk < J->nblocks; blk++)
-      if (J->blocks[blk].reached) {
-        uint32_t end = blk + 1 < J->nblocks ? J->blocks[blk + 1].pc : (uint32_t)p->ncode;
-        for (uint32_t q = J->blocks[blk].pc; q < end; q++)
-          nbc += loopweight(J->inloop[q]);
-      }
-  }
-  if (!J->stress && J->nstepsites * 4 > nbc) {
-    snprintf(J->why, sizeof J->why, "not profitable: %u of %u instructions are steps",
-             J->nstepsites, nbc);
+  uint32_t steps = J->nstepsites + J->nnativesites;
+  uint32_t gain = nbc > steps ? nbc - steps : 0;
+  uint32_t cost = 8 * (J->nnativesites - J->ncallsites) + 3 * J->ncallsites + 12 * J->nstepsites;
+  if (!J->stress && gain <= cost) {
+    snprintf(J->why, sizeof J->why, "not profitable: gain %u, cost %u of steps", gain, cost);
     return -1;
   }
   return 0;

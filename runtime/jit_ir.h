@@ -66,6 +66,7 @@ enum { IRT_NONE, IRT_INT, IRT_FLT, IRT_PTR, IRT_TAG };
   X(BRF,    "a b aux k", "the same for floats: (a cc b) xor (aux & 0x100)") \
   X(BRTAG,  "a aux k", "the same for tag a: truthy (aux 1) or falsy (aux 0)") \
   X(EXIT,   "snap", "leave through snapshot snap") \
+  X(RET,    "aux k", "return k (0 or 1) values from slot aux (jit_h_return), leave as returned") \
   X(CALLSTEP, "aux b k snap", "native step of instruction aux, then to block k; refused: exit snap, hooks: exit b")
 
 enum {
@@ -129,8 +130,9 @@ typedef struct JitCtx {
   int nslots;             /* maxstack */
   uint8_t captured[256];  /* 1: the slot may be an open upvalue (a call may change it) */
   int changed;            /* dataflow: some block state changed in this pass */
-  uint32_t nstepsites;    /* step exits in the IR (in loops, when there are loops) */
-  uint32_t nnativesites;  /* native steps in the IR */
+  uint32_t nstepsites;    /* step exits in the IR (weighted by loop depth, when there are loops) */
+  uint32_t nnativesites;  /* native steps in the IR (weighted the same way) */
+  uint32_t ncallsites;    /* of which CALLs */
   uint8_t *inloop;        /* per pc: loop nesting depth (NULL: no loops) */
   int final;              /* the last pass: the IR is kept */
   int oom;
@@ -143,5 +145,5 @@ void jitb_free(JitCtx *J);
 void jitb_dump(JitCtx *J, FILE *out);
 /* jit_asm.c: machine code for J into b; 0 ok, -1 (J->why). The slot table has J->nconsts
  * entries for heap constants, then these extra entries: */
-enum { JSLOT_STRESS = 0, JSLOT_STEP, JSLOT__N };   /* &jit_state.stresscount, jit_h_step */
+enum { JSLOT_STRESS = 0, JSLOT_STEP, JSLOT_RETURN, JSLOT__N };   /* &jit_state.stresscount, jit_h_step, jit_h_return */
 int jita_assemble(JitCtx *J, XBuf *b, uint32_t *entryoff);

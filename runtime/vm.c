@@ -526,6 +526,16 @@ L_hook: {
    * goes on interpreting. */
 L_jitrun: {
     const JitExit *ex = jit_enter(L, cl->p->jit, base, (uint32_t)(pc - cl->p->code));
+    if (ex->kind == JX_RETURNED) {
+      /* The frame is gone (jit_h_return): the rest of the interpreter's return. */
+      if (ci->status & CIST_FRESH)
+        return;
+      int wanted = ci->nresults;
+      ci = L->ci;
+      if (wanted >= 0)
+        L->top = ci->top;
+      goto returning;
+    }
     base = ci->func + 1;     /* steps run from compiled code may have moved the stack */
     pc = ex->kind == JX_RESUME ? ci->savedpc : cl->p->code + ex->pc;
     if (ex->kind == JX_STEP) {

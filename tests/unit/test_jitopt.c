@@ -5,7 +5,6 @@
  * (the JIT off); the IR out is what jitb_build makes of them, inspected instruction by
  * instruction. Every failing test prints the IR dump as "# " lines.
  */
-#include <math.h>
 #include <stdint.h>
 #include "unit.h"
 #include "api.h"
@@ -100,6 +99,11 @@ static void fx_close(Fx *x)
 
 /* -- Looking at the IR ------------------------------------------------------------------------ */
 
+/* An instruction's opcode, with names in the message when it differs. */
+#define EXPECT_OP(want, ins) do { int w_ = (want), g_ = (ins)->op; if (w_ != g_) { \
+    printf("# %s:%d: %s: expected %s, got %s\n", __FILE__, __LINE__, #ins, jit_irnames[w_], \
+           g_ < IR__N ? jit_irnames[g_] : "?"); unit_failed_here = 1; } } while (0)
+
 /* Instructions with op (and aux, unless aux is ANY) in all reached blocks, or in block blk. */
 #define ANY INT32_MIN
 static int count_in(JitCtx *J, int blk, int op, int32_t aux)
@@ -170,9 +174,9 @@ UNIT_TEST(fold_constants)
   EXPECT_TRUE(sb && sc);
   if (sb && sc) {
     IRIns *vb = &J->ins[J->ins[sb].a], *vc = &J->ins[J->ins[sc].a];
-    EXPECT_EQ(IR_KINT, vb->op);
+    EXPECT_OP(IR_KINT, vb);
     EXPECT_EQ(42, vb->k);
-    EXPECT_EQ(IR_KINT, vc->op);
+    EXPECT_OP(IR_KINT, vc);
     EXPECT_EQ(40, vc->k);
     EXPECT_EQ(TAG_INT, J->ins[sb].k);
   }
@@ -320,7 +324,7 @@ UNIT_TEST(dead_store_once_per_block)
   EXPECT_EQ(1, count(J, IR_SSTORE, 1));     /* a, written three times */
   IRRef s = find(J, IR_SSTORE, 1);
   if (s)
-    EXPECT_EQ(IR_SUB, J->ins[J->ins[s].a].op);   /* the last value */
+    EXPECT_OP(IR_SUB, &J->ins[J->ins[s].a]);   /* the last value */
   FX_DONE(&x);
 }
 
@@ -444,7 +448,8 @@ UNIT_TEST(spec_field_one_shape)
 
 /* -- Deopt history ---------------------------------------------------------------------------- */
 
-/* After a guard failed at a site (PS_DEOPT), the same instruction compiles as a step. */
+/* After a guard failed at a site (PS_DEOPT), the same instruction compiles as a step. The
+ * function is long enough that one step leaves it worth compiling. */
 UNIT_TEST(deopt_history_steps)
 {
   Fx x;
@@ -454,7 +459,14 @@ UNIT_TEST(deopt_history_steps)
     "  local b = a + y\n"
     "  local c = b * 2\n"
     "  local d = c - a\n"
-    "  return d\n"
+    "  local e = d * 3\n"
+    "  local g = e - x\n"
+    "  local h = g * 5\n"
+    "  local k = h - y\n"
+    "  local l = k * 7\n"
+    "  local m = l - b\n"
+    "  local n = m * 11\n"
+    "  return n\n"
     "end\n"
     "for i = 1, 50 do f(i, 7) end\n", "f");
   int pc = findpc(x.p, OP_ADD);   /* a + y */
@@ -531,13 +543,33 @@ static void check_assembles(Fx *x)
   x_free(&b);
 }
 
-/* Compile x->p with the real JIT; 0 ok, else prints why (the caller skips or fails). */
+/* Compile x->p with the real JIT: 0 compiled; 1 no code region (the caller skips); -1 not
+ * compiled (printed why: the builder's or the assembler's reason). */
 static int jit_now(Fx *x)
 {
   jit_state.on = 1;
   jit_compile(x->L, x->p);
-  return x->p->jit != NULL ? 0 : -1;
+  if (x->p->jit != NULL)
+    return 0;
+  if (jit_state.mem == NULL)
+    return 1;
+  if (fx_build(x) == 0) {
+    XBuf b;
+    x_init(&b);
+    uint32_t *entry = calloc((size_t)x->p->ncode + 1, sizeof *entry);
+    if (entry && jita_assemble(&x->J, &b, entry) != 0)
+      printf("# jita_assemble: %s\n", x->J.why);
+    free(entry);
+    x_free(&b);
+  }
+  printf("# f was not compiled\n");
+  return -1;
 }
+
+/* Compile f or leave the test (skip without a code region, fail otherwise). */
+#define JIT_NOW(x) do { int r_ = jit_now(x); if (r_ == 1) { fx_close(x); \
+    UNIT_SKIP("no JIT code region on this machine"); } \
+    if (r_ < 0) { unit_failed_here = 1; FX_DONE(x); } } while (0)
 
 static uint64_t total_deopts(void)
 {
@@ -605,10 +637,7 @@ UNIT_TEST(regalloc_many_ints_run)
 {
   Fx x;
   FX_OPEN(&x, ints16, "f");
-  if (jit_now(&x) != 0) {
-    fx_close(&x);
-    UNIT_SKIP("f was not compiled (no code region?)");
-  }
+  JIT_NOW(&x);
   static const int64_t args[] = { 0, 1, 7, -1000, 123456789, INT64_MAX - 3, INT64_MIN + 5 };
   uint64_t entries = jit_state.nentries, deopts = total_deopts();
   for (size_t k = 0; k < sizeof args / sizeof args[0]; k++) {
@@ -665,10 +694,7 @@ UNIT_TEST(regalloc_many_floats_run)
 {
   Fx x;
   FX_OPEN(&x, flts17, "f");
-  if (jit_now(&x) != 0) {
-    fx_close(&x);
-    UNIT_SKIP("f was not compiled (no code region?)");
-  }
+  JIT_NOW(&x);
   static const double args[] = { 0.0, 1.0, -3.75, 1e10, 0.1, -1e-300 };
   uint64_t entries = jit_state.nentries, deopts = total_deopts();
   for (size_t k = 0; k < sizeof args / sizeof args[0]; k++) {
@@ -682,6 +708,36 @@ UNIT_TEST(regalloc_many_floats_run)
   }
   EXPECT_TRUE(jit_state.nentries > entries);
   EXPECT_EQ(deopts, total_deopts());
+  FX_DONE(&x);
+}
+
+/* A guard failing after 16 ints were computed: its exit stub must write the spilled ones
+ * back from their spill slots, so the interpreter finishes with the right values. */
+UNIT_TEST(regalloc_spilled_values_at_exit)
+{
+  Fx x;
+  FX_OPEN(&x,
+    "function f(x, y)\n"
+    "  local a, b, c, d, e, f, g, h = x + 1, x + 2, x + 3, x + 4, x + 5, x + 6, x + 7, x + 8\n"
+    "  local i, j, k, l, m, n, o, p = x + 9, x + 10, x + 11, x + 12, x + 13, x + 14, x + 15, x + 16\n"
+    "  local q = y + 1\n"
+    "  return a + b + c + d + e + f + g + h + i + j + k + l + m + n + o + p + q\n"
+    "end\n"
+    "for i = 1, 50 do f(i, i) end\n", "f");
+  JIT_NOW(&x);
+  uint64_t deopts = total_deopts();
+  api_getglobal(x.L, "f");
+  api_pushinteger(x.L, 1000);
+  api_pushnumber(x.L, 0.5);          /* y's guard fails: the profile saw only ints */
+  ASSERT_EQ(ST_OK, api_pcall(x.L, 2, 1, 0));
+  int isnum = 0;
+  double got = api_tonumberx(x.L, -1, &isnum);
+  EXPECT_TRUE(isnum && !api_isinteger(x.L, -1));
+  double want = (double)ints16_want(1000) + 1.5;
+  if (got != want)
+    printf("# f(1000, 0.5): expected %.17g, got %.17g\n", want, got);
+  EXPECT_TRUE(got == want);
+  EXPECT_TRUE(total_deopts() > deopts);   /* it really left through the guard */
   FX_DONE(&x);
 }
 
