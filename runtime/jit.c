@@ -321,8 +321,7 @@ static int fastcall(State *L, CallInfo *ci, const Instr *at)
   for (; narg < np->numparams; narg++)
     setnil(L->top++);
   L->ci = nci;
-  ProfFn *pf = np->prof;
-  PROF_CALL(pf);
+  PROF_CALL(np->prof);
   const JitExit *e = jit_enter(L, cj, ra + 1, 0);
   if (e->kind == JX_RETURNED) {
     if (nci->nresults >= 0)

@@ -126,7 +126,10 @@ J_HIDDEN int jit_h_step(State *L, uint32_t pc);
 /* Called by compiled code for RETURN0/RETURN1: results r[0..nret-1] to the caller, frame
  * popped (L->top = results end, L->ci = the caller) as the interpreter's return does. */
 J_HIDDEN void jit_h_return(State *L, TValue *r, int nret);
-J_HIDDEN void jit_mark(State *L, Proto *p);     /* gc: the heap constants of p's code */
+J_HIDDEN void jit_mark(State *L, Proto *p);
+/* lib_math.c: which math function f is, for calls compiled inline: JIT_INTR_*, or 0. */
+enum { JIT_INTR_SQRT = 1, JIT_INTR_ABS = 2 };
+J_HIDDEN int lib_math_intrinsic(CFunction f);     /* gc: the heap constants of p's code */
 J_HIDDEN void jit_free(State *L, Proto *p);     /* proto freed: retire its code */
 
 #endif

@@ -562,6 +562,21 @@ static void asmins(A *a, IRRef ref)
     x_xorpd(a->b, d - 16, F_TMP);
     bind(a, ref, d);
     break;
+  case IR_FSQRT:
+    r = use(a, x->a, 0);
+    release(a, x->a);
+    d = allocreg(a, 1, 0);
+    x_fop_rr(a->b, XF_SQRT, d - 16, r - 16);
+    bind(a, ref, d);
+    break;
+  case IR_FABS:
+    d = dst2(a, x->a, 0);
+    x_movq_rx(a->b, R_TMP, d - 16);
+    x_shift_ri(a->b, XS_SHL, R_TMP, 1);
+    x_shift_ri(a->b, XS_SHR, R_TMP, 1);
+    x_movq_xr(a->b, d - 16, R_TMP);
+    bind(a, ref, d);
+    break;
   case IR_CONVIF:
     r = use(a, x->a, 0);
     release(a, x->a);
@@ -615,6 +630,34 @@ static void asmins(A *a, IRRef ref)
     guardjump(a, XC_NE, x->snap);
     release(a, x->a);
     break;
+  case IR_TOFLT: {
+    int rv = use(a, x->a, 0), rt = use(a, x->b, bit(rv));
+    d = allocreg(a, 1, bit(rv) | bit(rt));
+    x_alu_ri(a->b, XA_CMP, rt, TAG_FLT);
+    size_t notf = x_jcc(a->b, XC_NE);
+    x_movq_xr(a->b, d - 16, rv);
+    size_t done = x_jmp(a->b);
+    x_patch(a->b, notf, a->b->n);
+    x_alu_ri(a->b, XA_CMP, rt, TAG_INT);
+    guardjump(a, XC_NE, x->snap);
+    x_xorpd(a->b, d - 16, d - 16);
+    x_cvtsi2sd(a->b, d - 16, rv);
+    x_patch(a->b, done, a->b->n);
+    release(a, x->a);
+    release(a, x->b);
+    bind(a, ref, d);
+    break;
+  }
+  case IR_GNUMF: {
+    int ra = use(a, x->a, 0), rb = use(a, x->b, bit(ra));
+    x_mov_rr(a->b, R_TMP, ra);
+    x_alu_rr(a->b, XA_OR, R_TMP, rb);
+    x_test_ri(a->b, R_TMP, 1);
+    guardjump(a, XC_E, x->snap);
+    release(a, x->a);
+    release(a, x->b);
+    break;
+  }
   case IR_GSTRESS:
     x_load(a->b, R_TMP, constslot(a, a->nslots - JSLOT__N + JSLOT_STRESS));
     x_alu_mi(a->b, XA_SUB, x_mem(R_TMP, 0), 1, 4);

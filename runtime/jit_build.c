@@ -360,12 +360,38 @@ static int arithspec(JitCtx *J, uint32_t pc, int *t1, int *t2)
   return isnumtag(*t1) && isnumtag(*t2);
 }
 
+#define NUMSET ((uint16_t)(tagbit(TAG_INT) | tagbit(TAG_FLT)))
+
+/* A float-producing mix of integers and floats (x - y where x was seen as both): the result
+ * is a float as long as one operand is; a guard checks that. */
+static int mixspec(JitCtx *J, uint32_t pc, const TValue *kc)
+{
+  const ProfSite *s = site(J, pc);
+  if (s->flags & (PS_DEOPT | PS_META))
+    return 0;
+  uint16_t s1 = s->t1, s2 = kc ? tagbit(tt(kc)) : s->t2;
+  return s1 && s2 && !(s1 & ~NUMSET) && !(s2 & ~NUMSET) && ((s1 | s2) & tagbit(TAG_FLT));
+}
+
 /* A field site the compiled code can serve: one shape seen, key found in it. */
 static int fieldspec(JitCtx *J, uint32_t pc)
 {
   const ProfSite *s = site(J, pc);
   return s->nseen == 1 && !(s->flags & (PS_MEGA | PS_DEOPT | PS_HASH)) && s->seen[0] != NULL &&
          s->slot != 0xffff && onetag(s->t1) == TAG_TAB;
+}
+
+/* A call the compiled code computes itself: one argument, one result, and the one callee the
+ * profile saw is math.sqrt or math.abs. Returns JIT_INTR_* or 0. */
+static int intrinsic(JitCtx *J, uint32_t pc)
+{
+  Instr i = J->p->code[pc];
+  const ProfSite *s = site(J, pc);
+  if (GET_OP(i) != OP_CALL || GET_B(i) != 2 || GET_C(i) != 2 || s->nseen != 1 ||
+      (s->flags & (PS_MEGA | PS_DEOPT)) || s->seen[0] == NULL ||
+      ((GCObj *)s->seen[0])->tt != TAG_CFN)
+    return 0;
+  return lib_math_intrinsic(((CClosure *)s->seen[0])->f);
 }
 
 /* Whether the instruction at pc is left to the interpreter (static: the leaders pass and the
@@ -387,9 +413,10 @@ static int isstep(JitCtx *J, uint32_t pc)
     return !fieldspec(J, pc) || onetag(s->t2) < 0;
   case OP_GETTABLE: case OP_GETINT: case OP_SETTABLE: case OP_SETINT:
     return (s->flags & PS_DEOPT) || onetag(s->t1) != TAG_TAB;
-  case OP_ADD: case OP_SUB: case OP_MUL: case OP_ADDK: case OP_SUBK: case OP_MULK:
-  case OP_DIV: case OP_DIVK:
-    return !arithspec(J, pc, &t1, &t2);
+  case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
+    return !arithspec(J, pc, &t1, &t2) && !mixspec(J, pc, NULL);
+  case OP_ADDK: case OP_SUBK: case OP_MULK: case OP_DIVK:
+    return !arithspec(J, pc, &t1, &t2) && !mixspec(J, pc, &J->p->k[GET_C(i)]);
   case OP_POW: case OP_POWK:
     return !arithspec(J, pc, &t1, &t2) || GET_OP(i) != OP_POWK ||
            !ttisnum(&J->p->k[GET_C(i)]) || numvalue(&J->p->k[GET_C(i)]) != 2.0;
@@ -428,6 +455,8 @@ static int isstep(JitCtx *J, uint32_t pc)
     return (s->flags & PS_DEOPT) || !isnumtag(onetag(s->t1));
   case OP_TEST: case OP_TESTSET:
     return 0;
+  case OP_CALL:
+    return intrinsic(J, pc) == 0;
   default:
     return 1;
   }
@@ -639,11 +668,69 @@ static IRRef tofloat(B *b, IRRef r, int tag)
   return tag == TAG_INT ? emitf(b, IR_CONVIF, IRT_FLT, r, 0, 0, 0) : r;
 }
 
+/* Operand of a mixed site as a float: *known is its tag when known, else *tref its tag ref. */
+static IRRef mixop(B *b, int slot, uint16_t set, int *known, IRRef *tref)
+{
+  int t = slottag(b, slot);
+  if (t == JT_UNK && onetag(set) >= 0)
+    t = onetag(set);
+  *tref = 0;
+  if (t == TAG_INT || t == TAG_FLT) {
+    *known = t;
+    return tofloat(b, slotget(b, slot, t, JR_TYPE), t);
+  }
+  IRRef v;
+  int tag;
+  slotany(b, slot, &v, tref, &tag);
+  *known = JT_UNK;
+  uint16_t s = snapshot(b, JX_DEOPT, JR_TYPE, b->pc);
+  IRRef r = emit(b, IR_TOFLT, IRT_FLT, v, *tref, 0, 0);
+  if (r)
+    b->J->ins[r].snap = s;
+  return r;
+}
+
+static void mixarith(B *b, Instr i, OpCode op, const TValue *kc, int fop)
+{
+  const ProfSite *s = site(b->J, b->pc);
+  int k1, k2 = JT_UNK;
+  IRRef t1r, t2r = 0, y;
+  IRRef x = mixop(b, GET_B(i), s->t1, &k1, &t1r);
+  if (kc) {
+    k2 = tagof(kc);
+    y = ttisint(kc) ? kflt(b, (double)ivalue(kc)) : kflt(b, fltvalue(kc));
+  } else {
+    y = mixop(b, GET_C(i), s->t2, &k2, &t2r);
+  }
+  (void)op;
+  /* At least one float: known, or checked. */
+  if (k1 != TAG_FLT && k2 != TAG_FLT && fop != IR_FDIV) {
+    if (k1 == TAG_INT && k2 == TAG_INT) {
+      /* Both integers after all: not this speculation. */
+      flush(b);
+      leave(b, JX_DEOPT, JR_TYPE, b->pc);
+      return;
+    }
+    if (k1 == TAG_INT)
+      guard(b, IR_GTAG, t2r, 0, 0, TAG_FLT, JR_TYPE);
+    else if (k2 == TAG_INT)
+      guard(b, IR_GTAG, t1r, 0, 0, TAG_FLT, JR_TYPE);
+    else
+      guard(b, IR_GNUMF, t1r, t2r, 0, 0, JR_TYPE);
+  }
+  slotset(b, GET_A(i), emitf(b, fop, IRT_FLT, x, y, 0, 0), TAG_FLT, 0);
+}
+
 static void arith(B *b, Instr i, OpCode op, const TValue *kc)
 {
   JitCtx *J = b->J;
   int t1, t2;
-  arithspec(J, b->pc, &t1, &t2);
+  if (!arithspec(J, b->pc, &t1, &t2)) {
+    int fop = op == OP_ADD || op == OP_ADDK ? IR_FADD : op == OP_SUB || op == OP_SUBK ? IR_FSUB :
+              op == OP_MUL || op == OP_MULK ? IR_FMUL : IR_FDIV;
+    mixarith(b, i, op, kc, fop);
+    return;
+  }
   if (kc)
     t2 = tagof(kc);
   IRRef x = numop(b, GET_B(i), NULL, t1);
@@ -1076,6 +1163,19 @@ static int buildins(B *b)
     }
     branch(b, IR_BRTAG, tr, 0, 1, GET_C(i));
     return 2;
+  }
+  case OP_CALL: {
+    /* math.sqrt / math.abs of a number: guard the callee, compute in place. */
+    int kind = intrinsic(J, pc);
+    IRRef f = slotget(b, a, TAG_CFN, JR_TYPE);
+    guard(b, IR_GCMP, f, kslot(b, (GCObj *)s->seen[0]), XC_E, 0, JR_TYPE);
+    int t = slottag(b, a + 1);
+    if (kind == JIT_INTR_ABS || (t != TAG_INT && t != TAG_FLT))
+      t = TAG_FLT;
+    IRRef x = tofloat(b, slotget(b, a + 1, t, JR_TYPE), t);
+    slotset(b, a, emitf(b, kind == JIT_INTR_SQRT ? IR_FSQRT : IR_FABS, IRT_FLT, x, 0, 0, 0),
+            TAG_FLT, 0);
+    break;
   }
   case OP_FORLOOP: {
     IRRef cnt = slotget(b, a + 1, TAG_INT, JR_FOR);

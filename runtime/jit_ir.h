@@ -51,6 +51,7 @@ enum { IRT_NONE, IRT_INT, IRT_FLT, IRT_PTR, IRT_TAG };
   X(IMODK, "a k", "floor modulo by constant k (not 0 or -1)") \
   X(FADD, "a b", "") X(FSUB, "a b", "") X(FMUL, "a b", "") X(FDIV, "a b", "") \
   X(FNEG, "a", "") X(CONVIF, "a", "int a as float") \
+  X(FSQRT, "a", "") X(FABS, "a", "") \
   X(NOTTAG, "a", "TAG_TRUE if tag a is nil/false, else TAG_FALSE") \
   X(GTAG,   "a k snap", "guard tag a == k") \
   X(GNTAG,  "a k snap", "guard tag a != k") \
@@ -61,6 +62,8 @@ enum { IRT_NONE, IRT_INT, IRT_FLT, IRT_PTR, IRT_TAG };
   X(GFCMP,  "a b aux snap", "guard float (a cc b) xor (aux & 0x100), cc = aux & 0xff") \
   X(GBITS0, "a aux k snap", "guard (byte [a + aux] & k) == 0") \
   X(GSTRESS,"snap", "stress mode: fail every n-th time") \
+  X(TOFLT,  "a b snap", "payload a with tag ref b as a float (int converted); leaves if not a number") \
+  X(GNUMF,  "a b snap", "guard: of the number tags a and b, at least one is TAG_FLT") \
   X(JMP,    "aux", "to block aux") \
   X(BRI,    "a b aux k", "to block k >> 32 if (a cc b), else to block k & 0xffffffff") \
   X(BRF,    "a b aux k", "the same for floats: (a cc b) xor (aux & 0x100)") \
