@@ -658,6 +658,11 @@ static void asmins(A *a, IRRef ref)
     release(a, x->b);
     break;
   }
+  case IR_GFAIL: {
+    size_t at = x_jmp(a->b);
+    addstub(a, at, x->snap);
+    break;
+  }
   case IR_GSTRESS:
     x_load(a->b, R_TMP, constslot(a, a->nslots - JSLOT__N + JSLOT_STRESS));
     x_alu_mi(a->b, XA_SUB, x_mem(R_TMP, 0), 1, 4);

@@ -219,6 +219,15 @@ static int slottag(B *b, int s) { return b->f[s].tag; }
 static IRRef slotget(B *b, int s, int tag, int reason)
 {
   FEnt *e = &b->f[s];
+  if (e->tag != JT_UNK && e->tag != tag) {
+    /* Known to be something else: the speculation fails here every time. What follows is
+     * unreachable; it gets a value of the right kind so that it stays well-formed. */
+    guard(b, IR_GFAIL, 0, 0, 0, 0, reason);
+    if (tag < TAG_LUD)
+      return 0;
+    return tag == TAG_INT ? kint(b, 0) : tag == TAG_FLT ? kflt(b, 0.0) :
+           emitf(b, IR_KINT, IRT_PTR, 0, 0, 0, 0);
+  }
   if (e->tag == JT_UNK) {
     if (e->have)
       guard(b, IR_GTAG, e->tref, 0, 0, tag, reason);
@@ -457,6 +466,8 @@ static int isstep(JitCtx *J, uint32_t pc)
     return 0;
   case OP_CALL:
     return intrinsic(J, pc) == 0;
+  case OP_FORPREP:
+    return (s->flags & PS_DEOPT) != 0;   /* buildins falls back to a step when it must */
   default:
     return 1;
   }
@@ -851,6 +862,69 @@ static IRRef arrayref(B *b, IRRef t, IRRef key)
   return emitf(b, IR_ADD, IRT_PTR, arr, k16, 0, 0);
 }
 
+/* The instruction at b->pc is left to the interpreter: a native step (compiled code calls
+ * jit_h_step and goes on at pc + 1) or a step exit. Its continuations become entries. */
+static int stepins(B *b)
+{
+  JitCtx *J = b->J;
+  Proto *p = J->p;
+  uint32_t pc = b->pc;
+  Instr i = p->code[pc];
+  OpCode op = GET_OP(i);
+  const ProfSite *s = site(J, pc);
+  int a = GET_A(i);
+  if (!executed(J, pc)) {
+    flush(b);
+    leave(b, JX_DEOPT, JR_COLD, pc);
+    return 1;
+  }
+  flush(b);
+  /* The continuation's entry state: what a step may change becomes unknown (the
+   * registers it writes, and slots a called function may reach as upvalues). */
+  if (!noreturn(op)) {
+    uint8_t tags[256];
+    int lo = a, hi = J->nslots - 1;
+    stepwrites(J->p->code[pc], &lo, &hi);
+    curtags(b, tags);
+    for (int r = 0; r < J->nslots; r++)
+      if (J->captured[r] || (r >= lo && r <= hi))
+        tags[r] = JT_UNK;
+    if (op == OP_FORPREP) {
+      uint8_t sk[256];
+      memcpy(sk, tags, sizeof sk);
+      for (int r = a; r < a + 4 && !(s->flags & PS_DEOPT); r++)
+        tags[r] = TAG_INT;     /* integer loops, checked at the loop's entry */
+      mergeinto(J, J->blockat[pc + 1 + GET_Bx(i)], sk);
+      J->blocks[J->blockat[pc + 1 + GET_Bx(i)]].entry = 1;
+    }
+    if (pc + 1 < (uint32_t)p->ncode) {
+      mergeinto(J, J->blockat[pc + 1], tags);
+      J->blocks[J->blockat[pc + 1]].entry = 1;   /* the interpreter comes back here */
+    }
+    if (op == OP_TFORPREP) {
+      mergeinto(J, J->blockat[pc + 1 + GET_Bx(i)], tags);
+      J->blocks[J->blockat[pc + 1 + GET_Bx(i)]].entry = 1;
+    }
+  }
+  if (nativestep(op) && pc + 1 < (uint32_t)p->ncode) {
+    /* Run it from compiled code and go on at pc + 1 (leave only if that is refused). */
+    uint16_t sx = snapshot(b, JX_STEP, 0, pc);
+    uint16_t rx = snapshot(b, JX_RESUME, 0, pc);
+    IRRef r = emit(b, IR_CALLSTEP, IRT_NONE, 0, rx, (int32_t)pc, J->blockat[pc + 1]);
+    if (r)
+      J->ins[r].snap = sx;
+    b->ended = 1;
+    uint32_t w = J->inloop ? loopweight(J->inloop[pc]) : 1;
+    J->nnativesites += w;
+    if (op == OP_CALL)
+      J->ncallsites += w;     /* calls have their own fast path (jit.c: fastcall) */
+    return 1;
+  }
+  J->nstepsites += J->inloop ? loopweight(J->inloop[pc]) : 1;
+  leave(b, JX_STEP, 0, pc);
+  return 1;
+}
+
 /* Build one instruction; returns the number of instructions consumed. */
 static int buildins(B *b)
 {
@@ -862,53 +936,8 @@ static int buildins(B *b)
   const ProfSite *s = site(J, pc);
   int a = GET_A(i);
 
-  if (isstep(J, pc)) {
-    if (!executed(J, pc)) {
-      flush(b);
-      leave(b, JX_DEOPT, JR_COLD, pc);
-      return 1;
-    }
-    flush(b);
-    /* The continuation's entry state: what a step may change becomes unknown (the
-     * registers it writes, and slots a called function may reach as upvalues). */
-    if (!noreturn(op)) {
-      uint8_t tags[256];
-      int lo = a, hi = J->nslots - 1;
-      stepwrites(J->p->code[pc], &lo, &hi);
-      curtags(b, tags);
-      for (int r = 0; r < J->nslots; r++)
-        if (J->captured[r] || (r >= lo && r <= hi))
-          tags[r] = JT_UNK;
-      if (op == OP_FORPREP) {
-        uint8_t sk[256];
-        memcpy(sk, tags, sizeof sk);
-        for (int r = a; r < a + 4 && !(s->flags & PS_DEOPT); r++)
-          tags[r] = TAG_INT;     /* integer loops, checked at the loop's entry */
-        mergeinto(J, J->blockat[pc + 1 + GET_Bx(i)], sk);
-      }
-      if (pc + 1 < (uint32_t)p->ncode)
-        mergeinto(J, J->blockat[pc + 1], tags);
-      if (op == OP_TFORPREP)
-        mergeinto(J, J->blockat[pc + 1 + GET_Bx(i)], tags);
-    }
-    if (nativestep(op) && pc + 1 < (uint32_t)p->ncode) {
-      /* Run it from compiled code and go on at pc + 1 (leave only if that is refused). */
-      uint16_t sx = snapshot(b, JX_STEP, 0, pc);
-      uint16_t rx = snapshot(b, JX_RESUME, 0, pc);
-      IRRef r = emit(b, IR_CALLSTEP, IRT_NONE, 0, rx, (int32_t)pc, J->blockat[pc + 1]);
-      if (r)
-        J->ins[r].snap = sx;
-      b->ended = 1;
-      uint32_t w = J->inloop ? loopweight(J->inloop[pc]) : 1;
-      J->nnativesites += w;
-      if (op == OP_CALL)
-        J->ncallsites += w;     /* calls have their own fast path (jit.c: fastcall) */
-      return 1;
-    }
-    J->nstepsites += J->inloop ? loopweight(J->inloop[pc]) : 1;
-    leave(b, JX_STEP, 0, pc);
-    return 1;
-  }
+  if (isstep(J, pc))
+    return stepins(b);
 
   switch (op) {
   case OP_MOVE: {
@@ -1177,6 +1206,22 @@ static int buildins(B *b)
             TAG_FLT, 0);
     break;
   }
+  case OP_FORPREP: {
+    /* Integer loops with step 1 (a constant here): count = limit - init, skipped when
+     * init > limit. Anything else is the interpreter's (a step). */
+    FEnt *st = &b->f[a + 2];
+    if (!(st->have && st->tag == TAG_INT && J->ins[st->val].op == IR_KINT && J->ins[st->val].k == 1))
+      return stepins(b);
+    IRRef init = slotget(b, a, TAG_INT, JR_FOR);
+    IRRef lim = slotget(b, a + 1, TAG_INT, JR_FOR);
+    slotset(b, a + 1, emitf(b, IR_SUB, IRT_INT, lim, init, 0, 0), TAG_INT, 0);
+    slotset(b, a + 3, init, TAG_INT, 0);
+    int bskip = edge(b, pc + 1 + (uint32_t)GET_Bx(i)), bbody = edge(b, pc + 1);
+    flush(b);
+    emit(b, IR_BRI, IRT_NONE, init, lim, XC_G, ((int64_t)bskip << 32) | (uint32_t)bbody);
+    b->ended = 1;
+    break;
+  }
   case OP_FORLOOP: {
     IRRef cnt = slotget(b, a + 1, TAG_INT, JR_FOR);
     IRRef step = slotget(b, a + 2, TAG_INT, JR_FOR);
@@ -1312,7 +1357,7 @@ int jitb_build(JitCtx *J)
     }
   uint32_t steps = J->nstepsites + J->nnativesites;
   uint32_t gain = nbc > steps ? nbc - steps : 0;
-  uint32_t cost = 8 * (J->nnativesites - J->ncallsites) + 3 * J->ncallsites + 12 * J->nstepsites;
+  uint32_t cost = 8 * (J->nnativesites - J->ncallsites) + 5 * J->ncallsites + 12 * J->nstepsites;
   if (!J->stress && gain <= cost) {
     snprintf(J->why, sizeof J->why, "not profitable: gain %u, cost %u of steps", gain, cost);
     return -1;

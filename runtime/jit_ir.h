@@ -62,6 +62,7 @@ enum { IRT_NONE, IRT_INT, IRT_FLT, IRT_PTR, IRT_TAG };
   X(GFCMP,  "a b aux snap", "guard float (a cc b) xor (aux & 0x100), cc = aux & 0xff") \
   X(GBITS0, "a aux k snap", "guard (byte [a + aux] & k) == 0") \
   X(GSTRESS,"snap", "stress mode: fail every n-th time") \
+  X(GFAIL,  "snap", "a guard known to fail: always leave") \
   X(TOFLT,  "a b snap", "payload a with tag ref b as a float (int converted); leaves if not a number") \
   X(GNUMF,  "a b snap", "guard: of the number tags a and b, at least one is TAG_FLT") \
   X(JMP,    "aux", "to block aux") \
