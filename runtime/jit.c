@@ -174,6 +174,7 @@ void jit_compile(State *L, Proto *p)
       slots[J.nconsts + JSLOT_STRESS] = (uint64_t)(uintptr_t)&jit_state.stresscount;
       slots[J.nconsts + JSLOT_STEP] = (uint64_t)(uintptr_t)jit_h_step;
       slots[J.nconsts + JSLOT_RETURN] = (uint64_t)(uintptr_t)jit_h_return;
+      slots[J.nconsts + JSLOT_CALLEXIT] = (uint64_t)(uintptr_t)jit_h_callexit;
       void *code;
       int r = jitmem_place(jit_state.mem, slots, ns, b.p, b.n, &code);
       if (r < 0) {
@@ -354,10 +355,9 @@ int jit_h_step(State *L, uint32_t pc)
   return L->hookmask ? 2 : 0;
 }
 
-const JitExit *jit_enter(State *L, JitFn *j, TValue *base, uint32_t pc)
+/* Exit x of j was taken: count it, and apply the deopt policy. */
+static const JitExit *exited(JitFn *j, uint32_t x)
 {
-  jit_state.nentries++;
-  uint32_t x = ((JitCodeFn)(void *)j->code)(base, j->code + j->entry[pc] - 1, L);
   if (x == JIT_EXIT_RETURNED)
     return &returned;
   JitExit *e = &j->exits[x];
@@ -388,6 +388,28 @@ const JitExit *jit_enter(State *L, JitFn *j, TValue *base, uint32_t pc)
   if (j->deopts >= jit_state.maxdeopts && !j->dead)
     retire(j);
   return e;
+}
+
+const JitExit *jit_enter(State *L, JitFn *j, TValue *base, uint32_t pc)
+{
+  jit_state.nentries++;
+  if (L->jitclimit == NULL)
+    L->jitclimit = co_stacklimit(L);
+  return exited(j, ((JitCodeFn)(void *)j->code)(base, j->code + j->entry[pc] - 1, L));
+}
+
+int jit_h_callexit(State *L, JitFn *cj, uint32_t x)
+{
+  jit_state.nentries++;
+  const JitExit *e = exited(cj, x);
+  if (e->kind == JX_RETURNED)
+    return L->hookmask ? 2 : 0;
+  /* The callee's frame is intact: the interpreter finishes it. */
+  CallInfo *nci = L->ci;
+  if (e->kind != JX_RESUME)
+    nci->savedpc = lfnvalue(nci->func)->p->code + e->pc;
+  vm_finish(L, nci->prev, e->kind == JX_STEP);
+  return L->hookmask ? 2 : 0;
 }
 
 /* -- GC and life cycle ---------------------------------------------------------------------- */

@@ -126,6 +126,9 @@ J_HIDDEN int jit_h_step(State *L, uint32_t pc);
 /* Called by compiled code for RETURN0/RETURN1: results r[0..nret-1] to the caller, frame
  * popped (L->top = results end, L->ci = the caller) as the interpreter's return does. */
 J_HIDDEN void jit_h_return(State *L, TValue *r, int nret);
+/* Called by compiled code whose direct call of compiled callee cj came back with exit x
+ * other than a return: the interpreter finishes the callee. 0 done, 2 hooks are on. */
+J_HIDDEN int jit_h_callexit(State *L, JitFn *cj, uint32_t x);
 J_HIDDEN void jit_mark(State *L, Proto *p);
 /* lib_math.c: which math function f is, for calls compiled inline: JIT_INTR_*, or 0. */
 enum { JIT_INTR_SQRT = 1, JIT_INTR_ABS = 2 };

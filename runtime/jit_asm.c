@@ -25,6 +25,8 @@
 #include "jit_ir.h"
 #include "obj.h"
 #include "state.h"
+#include "prof.h"
+#include "bc.h"
 
 #define JA_NSPILL 32
 #define JA_FRAME (8 + 8 * JA_NSPILL)
@@ -501,6 +503,114 @@ static void vstore(A *a, IRIns *x)
     release(a, x->snap);
 }
 
+/* base := L->ci->func + 1 (after anything that may have moved the stack). */
+static void reloadbase(A *a)
+{
+  x_load(a->b, X_RAX, x_mem(R_L, offsetof(State, ci)));
+  x_load(a->b, X_RAX, x_mem(X_RAX, offsetof(CallInfo, func)));
+  x_lea(a->b, R_BASE, x_mem(X_RAX, (int32_t)sizeof(TValue)));
+}
+
+/* CALL A B C of a compiled Lua function P (slot-table entry of KSLOT x->a) straight from
+ * machine code: the checks, the frame as the interpreter's CALL sets it up, a call of P's
+ * code at its entry. A return comes back as JIT_EXIT_RETURNED with the frame popped; any
+ * other exit goes to jit_h_callexit, which has the interpreter finish the callee. When a
+ * check fails, this falls through to the general path (jit_h_step) that follows. */
+static void calldirect(A *a, IRIns *x)
+{
+  JitCtx *J = a->J;
+  XBuf *b = a->b;
+  Instr i = J->p->code[x->aux];
+  int ra = GET_A(i), nargs = GET_B(i) - 1, nres = GET_C(i) - 1;
+  Proto *np = (Proto *)J->consts[J->ins[x->a].aux];
+  XMem pslot = constslot(a, J->ins[x->a].aux);
+  size_t slow[8];
+  int ns = 0;
+  /* R[A] is a closure of P, P has code with an entry at 0, and there is room. */
+  x_alu_mi(b, XA_CMP, slotmem(ra, 1), TAG_LFN, 1);
+  slow[ns++] = x_jcc(b, XC_NE);
+  x_load(b, X_RAX, slotmem(ra, 0));
+  x_load(b, X_RAX, x_mem(X_RAX, offsetof(LClosure, p)));
+  x_alu_rm(b, XA_CMP, X_RAX, pslot);
+  slow[ns++] = x_jcc(b, XC_NE);
+  x_load(b, X_R13, x_mem(X_RAX, offsetof(Proto, jit)));
+  x_test_rr(b, X_R13, X_R13);
+  slow[ns++] = x_jcc(b, XC_E);
+  x_load(b, X_RCX, x_mem(X_R13, offsetof(JitFn, entry)));
+  x_load32(b, X_RCX, x_mem(X_RCX, 0));
+  x_test_rr(b, X_RCX, X_RCX);
+  slow[ns++] = x_jcc(b, XC_E);
+  x_alu_rm(b, XA_CMP, X_RSP, x_mem(R_L, offsetof(State, jitclimit)));
+  slow[ns++] = x_jcc(b, XC_B);
+  int32_t topoff = 16 * (ra + 1 + np->maxstack);
+  x_lea(b, X_RDX, x_mem(R_BASE, topoff));
+  x_alu_rm(b, XA_CMP, X_RDX, x_mem(R_L, offsetof(State, stack_last)));
+  slow[ns++] = x_jcc(b, XC_AE);
+  x_load(b, X_RSI, x_mem(R_L, offsetof(State, ci)));
+  x_load(b, X_RDI, x_mem(X_RSI, offsetof(CallInfo, next)));
+  x_test_rr(b, X_RDI, X_RDI);
+  slow[ns++] = x_jcc(b, XC_E);
+  /* The caller's savedpc (tracebacks), then the new frame. */
+  x_load(b, X_R8, x_mem(R_BASE, -16));
+  x_load(b, X_R8, x_mem(X_R8, offsetof(LClosure, p)));
+  x_load(b, X_R8, x_mem(X_R8, offsetof(Proto, code)));
+  x_lea(b, X_R8, x_mem(X_R8, 4 * (x->aux + 1)));
+  x_store(b, x_mem(X_RSI, offsetof(CallInfo, savedpc)), X_R8);
+  x_lea(b, X_R8, slotmem(ra, 0));
+  x_store(b, x_mem(X_RDI, offsetof(CallInfo, func)), X_R8);
+  x_store(b, x_mem(X_RDI, offsetof(CallInfo, top)), X_RDX);
+  x_store_i32(b, x_mem(X_RDI, offsetof(CallInfo, nresults)), nres);
+  x_store_i8(b, x_mem(X_RDI, offsetof(CallInfo, status)), CIST_LUA);
+  x_store_i8(b, x_mem(X_RDI, offsetof(CallInfo, status) + 1), 0);
+  x_store_i32(b, x_mem(X_RDI, offsetof(CallInfo, nextra)), 0);
+  x_load(b, X_R8, x_mem(X_RAX, offsetof(Proto, code)));
+  x_store(b, x_mem(X_RDI, offsetof(CallInfo, savedpc)), X_R8);
+  for (int k = nargs; k < np->numparams; k++)
+    x_store_i8(b, slotmem(ra + 1 + k, 1), TAG_NIL);
+  int top = nargs > np->numparams ? nargs : np->numparams;
+  x_lea(b, X_R8, slotmem(ra + 1 + top, 0));
+  x_store(b, x_mem(R_L, offsetof(State, top)), X_R8);
+  x_store(b, x_mem(R_L, offsetof(State, ci)), X_RDI);
+  x_load(b, X_R8, x_mem(X_RAX, offsetof(Proto, prof)));
+  x_alu_mi(b, XA_ADD, x_mem(X_R8, offsetof(ProfFn, calls)), 1, 8);
+  /* The call: base, entry, L. */
+  x_load(b, X_RAX, x_mem(X_R13, offsetof(JitFn, code)));
+  x_lea(b, X_RSI, x_memi(X_RAX, X_RCX, 1, -1));
+  x_lea(b, X_RDI, slotmem(ra + 1, 0));
+  x_mov_rr(b, X_RDX, R_L);
+  x_call_r(b, X_RAX);
+  x_mov_ri(b, R_TMP, JIT_EXIT_RETURNED);   /* eax, zero-extended */
+  x_alu_rr(b, XA_CMP, X_RAX, R_TMP);
+  size_t other = x_jcc(b, XC_NE);
+  if (nres >= 0) {   /* the caller's top, as after the interpreter's return */
+    x_load(b, X_RAX, x_mem(R_L, offsetof(State, ci)));
+    x_load(b, X_RAX, x_mem(X_RAX, offsetof(CallInfo, top)));
+    x_store(b, x_mem(R_L, offsetof(State, top)), X_RAX);
+  }
+  size_t hooks[2];
+  x_alu_mi(b, XA_CMP, x_mem(R_L, offsetof(State, hookmask)), 0, 4);
+  hooks[0] = x_jcc(b, XC_NE);
+  reloadbase(a);
+  jumpblock(a, (int)x->k, XC_O, 1);
+  /* Another exit of the callee: the interpreter finishes it. */
+  x_patch(b, other, b->n);
+  x_mov_rr(b, X_RDI, R_L);
+  x_mov_rr(b, X_RSI, X_R13);
+  x_mov_rr32(b, X_RDX, X_RAX);
+  x_call_m(b, constslot(a, a->nslots - JSLOT__N + JSLOT_CALLEXIT));
+  x_test_rr(b, X_RAX, X_RAX);
+  hooks[1] = x_jcc(b, XC_NE);
+  reloadbase(a);
+  jumpblock(a, (int)x->k, XC_O, 1);
+  /* Hooks got turned on: leave, the interpreter goes on at the saved pc. */
+  x_patch(b, hooks[0], b->n);
+  x_patch(b, hooks[1], b->n);
+  x_mov_ri(b, X_RAX, J->snaps[x->b].exitno);
+  x_jmp_to(b, a->epilogue);
+  for (int k = 0; k < ns; k++)
+    x_patch(b, slow[k], b->n);
+}
+
 static void asmins(A *a, IRRef ref)
 {
   JitCtx *J = a->J;
@@ -560,6 +670,13 @@ static void asmins(A *a, IRRef ref)
     x_mov_ri(a->b, R_TMP, (int64_t)0x8000000000000000ull);
     x_movq_xr(a->b, F_TMP, R_TMP);
     x_xorpd(a->b, d - 16, F_TMP);
+    bind(a, ref, d);
+    break;
+  case IR_BITSF:
+    r = use(a, x->a, 0);
+    release(a, x->a);
+    d = allocreg(a, 1, 0);
+    x_movq_xr(a->b, d - 16, r);
     bind(a, ref, d);
     break;
   case IR_FSQRT:
@@ -695,6 +812,9 @@ static void asmins(A *a, IRRef ref)
     x_mov_ri(a->b, X_RAX, JIT_EXIT_RETURNED);
     x_jmp_to(a->b, a->epilogue);
     break;
+  case IR_CALLJ:
+    calldirect(a, x);
+    __attribute__((fallthrough));   /* the general path, for when the direct call does not apply */
   case IR_CALLSTEP: {
     /* jit_h_step(L, pc): 0 done (reload base, the stack may have moved), 1 refused, 2 hooks. */
     x_mov_rr(a->b, X_RDI, R_L);
@@ -702,9 +822,7 @@ static void asmins(A *a, IRRef ref)
     x_call_m(a->b, constslot(a, a->nslots - JSLOT__N + JSLOT_STEP));
     x_test_rr(a->b, X_RAX, X_RAX);
     size_t out = x_jcc(a->b, XC_NE);
-    x_load(a->b, X_RAX, x_mem(R_L, offsetof(State, ci)));
-    x_load(a->b, X_RAX, x_mem(X_RAX, offsetof(CallInfo, func)));
-    x_lea(a->b, R_BASE, x_mem(X_RAX, (int32_t)sizeof(TValue)));
+    reloadbase(a);
     jumpblock(a, (int)x->k, XC_O, 1);
     x_patch(a->b, out, a->b->n);
     x_alu_ri(a->b, XA_CMP, X_RAX, 1);
@@ -735,13 +853,13 @@ static void lastuses(A *a, IRBlock *bl)
   JitCtx *J = a->J;
   for (uint32_t r = bl->first; r < bl->first + bl->n; r++) {
     IRIns *x = &J->ins[r];
-    IRRef ops[3] = { x->a, x->op == IR_CALLSTEP ? 0 : x->b, 0 };
+    IRRef ops[3] = { x->a, x->op == IR_CALLSTEP || x->op == IR_CALLJ ? 0 : x->b, 0 };
     if (x->op == IR_VSTORE && (x->k & 0x100))
       ops[2] = x->snap;
     for (int k = 0; k < 3; k++)
       if (ops[k])
         a->last[ops[k]] = r;
-    if (x->snap && x->op != IR_VSTORE && x->op != IR_CALLSTEP) {
+    if (x->snap && x->op != IR_VSTORE && x->op != IR_CALLSTEP && x->op != IR_CALLJ) {
       IRSnap *s = &J->snaps[x->snap];
       for (uint32_t e = 0; e < s->n; e++) {
         IRSnapEnt *se = &J->sents[s->first + e];

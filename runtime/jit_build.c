@@ -239,6 +239,8 @@ static IRRef slotget(B *b, int s, int tag, int reason)
   }
   if (tag < TAG_LUD)
     return 0;
+  if (e->have && tag == TAG_FLT && b->J->ins[e->val].type != IRT_FLT)
+    e->val = emitf(b, IR_BITSF, IRT_FLT, e->val, 0, 0, 0);   /* raw payload -> xmm */
   if (!e->have) {
     int ty = tag == TAG_INT ? IRT_INT : tag == TAG_FLT ? IRT_FLT : IRT_PTR;
     e->val = emit(b, IR_SLOAD, ty, 0, 0, s, 0);
@@ -302,8 +304,11 @@ static void mergeinto(JitCtx *J, int blk, const uint8_t *tags)
     J->blocks[blk].reached = 1;
     J->changed = 1;
   }
+  /* An entry check failed here before: values come in from the interpreter with other tags
+   * than the compiled paths into this block have, so assume none. */
+  int noentry = (J->pf->site[J->blocks[blk].pc].flags & PS_ENTRY) != 0;
   for (int i = 0; i < J->nslots; i++) {
-    uint8_t t = tags[i];
+    uint8_t t = noentry ? JT_UNK : tags[i];
     if (st[i] == JT_BOT)
       st[i] = t, J->changed = 1;
     else if (st[i] != t && st[i] != JT_UNK)
@@ -448,10 +453,13 @@ static int isstep(JitCtx *J, uint32_t pc)
     if (s->flags & (PS_DEOPT | PS_META))
       return 1;
     t1 = onetag(s->t1), t2 = onetag(s->t2);
+    /* An integer and a float compare exactly (not through a rounding conversion): those
+     * mixes are the interpreter's. */
+    if (t1 < 0 || t2 < 0 || (t1 != t2 && isnumtag(t1) && isnumtag(t2)))
+      return 1;
     if (GET_OP(i) == OP_EQ)
-      return t1 < 0 || t2 < 0 || !(t1 == t2 ? t1 != TAG_TAB && t1 != TAG_UD && t1 != TAG_STR
-                                             : 1);
-    return !isnumtag(t1) || !isnumtag(t2);
+      return t1 == t2 && (t1 == TAG_TAB || t1 == TAG_UD || t1 == TAG_STR);
+    return !isnumtag(t1) || t1 != t2;
   }
   case OP_EQK: {
     const TValue *kv = &J->p->k[GET_B(i)];
@@ -862,6 +870,20 @@ static IRRef arrayref(B *b, IRRef t, IRRef key)
   return emitf(b, IR_ADD, IRT_PTR, arr, k16, 0, 0);
 }
 
+/* The Lua function a CALL at pc can call directly: the one callee its profile saw, with a
+ * fixed number of arguments and parameters. */
+static Proto *directcallee(JitCtx *J, uint32_t pc)
+{
+  Instr i = J->p->code[pc];
+  const ProfSite *s = site(J, pc);
+  if (GET_OP(i) != OP_CALL || GET_B(i) == 0 || s->nseen != 1 ||
+      (s->flags & (PS_MEGA | PS_DEOPT)) || s->seen[0] == NULL ||
+      ((GCObj *)s->seen[0])->tt != TAG_PROTO)
+    return NULL;
+  Proto *np = (Proto *)s->seen[0];
+  return np->is_vararg ? NULL : np;
+}
+
 /* The instruction at b->pc is left to the interpreter: a native step (compiled code calls
  * jit_h_step and goes on at pc + 1) or a step exit. Its continuations become entries. */
 static int stepins(B *b)
@@ -907,10 +929,14 @@ static int stepins(B *b)
     }
   }
   if (nativestep(op) && pc + 1 < (uint32_t)p->ncode) {
-    /* Run it from compiled code and go on at pc + 1 (leave only if that is refused). */
+    /* Run it from compiled code and go on at pc + 1 (leave only if that is refused). A call
+     * of the one Lua function the profile saw calls its code directly. */
     uint16_t sx = snapshot(b, JX_STEP, 0, pc);
     uint16_t rx = snapshot(b, JX_RESUME, 0, pc);
-    IRRef r = emit(b, IR_CALLSTEP, IRT_NONE, 0, rx, (int32_t)pc, J->blockat[pc + 1]);
+    Proto *np = directcallee(J, pc);
+    IRRef kp = np ? kslot(b, (GCObj *)np) : 0;
+    IRRef r = emit(b, np ? IR_CALLJ : IR_CALLSTEP, IRT_NONE, kp, rx, (int32_t)pc,
+                   J->blockat[pc + 1]);
     if (r)
       J->ins[r].snap = sx;
     b->ended = 1;
@@ -1132,12 +1158,23 @@ static int buildins(B *b)
       return 2;
     }
     IRRef x = slotget(b, a, t1, JR_TYPE);
-    if (t1 == TAG_INT && ttisint(kv))
+    /* Exact integer/float equality: an integer equals a float constant only when the float
+     * is integral (then compare integers); a float equals an integer constant exactly
+     * converted (|k| <= 2^53); other mixes are the interpreter's. */
+    if (t1 == TAG_INT && ttisint(kv)) {
       branch(b, IR_BRI, x, kint(b, ivalue(kv)), XC_E, GET_C(i));
-    else if (isnumtag(t1))
-      branch(b, IR_BRF, tofloat(b, x, t1), ttisint(kv) ? kflt(b, (double)ivalue(kv)) :
-             kflt(b, fltvalue(kv)), XC_E, GET_C(i));
-    else
+    } else if (t1 == TAG_INT) {
+      double f = fltvalue(kv);
+      if (f >= -9223372036854775808.0 && f < 9223372036854775808.0 && f == (double)(int64_t)f)
+        branch(b, IR_BRI, x, kint(b, (int64_t)f), XC_E, GET_C(i));
+      else
+        jumpto(b, GET_C(i) == 0 ? taken : pc + 2);    /* NaN, fractional or out of range */
+    } else if (isnumtag(t1)) {
+      if (ttisint(kv) && (ivalue(kv) < -9007199254740992LL || ivalue(kv) > 9007199254740992LL))
+        return stepins(b);
+      branch(b, IR_BRF, x, ttisint(kv) ? kflt(b, (double)ivalue(kv)) : kflt(b, fltvalue(kv)),
+             XC_E, GET_C(i));
+    } else
       branch(b, IR_BRI, x, kslot(b, gcvalue(kv)), XC_E, GET_C(i));
     return 2;
   }

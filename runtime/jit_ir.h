@@ -52,6 +52,7 @@ enum { IRT_NONE, IRT_INT, IRT_FLT, IRT_PTR, IRT_TAG };
   X(FADD, "a b", "") X(FSUB, "a b", "") X(FMUL, "a b", "") X(FDIV, "a b", "") \
   X(FNEG, "a", "") X(CONVIF, "a", "int a as float") \
   X(FSQRT, "a", "") X(FABS, "a", "") \
+  X(BITSF, "a", "the 64 bits of a (a raw payload) as a float") \
   X(NOTTAG, "a", "TAG_TRUE if tag a is nil/false, else TAG_FALSE") \
   X(GTAG,   "a k snap", "guard tag a == k") \
   X(GNTAG,  "a k snap", "guard tag a != k") \
@@ -71,6 +72,7 @@ enum { IRT_NONE, IRT_INT, IRT_FLT, IRT_PTR, IRT_TAG };
   X(BRTAG,  "a aux k", "the same for tag a: truthy (aux 1) or falsy (aux 0)") \
   X(EXIT,   "snap", "leave through snapshot snap") \
   X(RET,    "aux k", "return k (0 or 1) values from slot aux (jit_h_return), leave as returned") \
+  X(CALLJ,  "a aux b k snap", "CALL at pc aux of the proto in slot-table entry (KSLOT a) by a direct call of its code; else as CALLSTEP") \
   X(CALLSTEP, "aux b k snap", "native step of instruction aux, then to block k; refused: exit snap, hooks: exit b")
 
 enum {
@@ -149,5 +151,5 @@ void jitb_free(JitCtx *J);
 void jitb_dump(JitCtx *J, FILE *out);
 /* jit_asm.c: machine code for J into b; 0 ok, -1 (J->why). The slot table has J->nconsts
  * entries for heap constants, then these extra entries: */
-enum { JSLOT_STRESS = 0, JSLOT_STEP, JSLOT_RETURN, JSLOT__N };   /* &jit_state.stresscount, jit_h_step, jit_h_return */
+enum { JSLOT_STRESS = 0, JSLOT_STEP, JSLOT_RETURN, JSLOT_CALLEXIT, JSLOT__N };   /* &jit_state.stresscount, helpers */
 int jita_assemble(JitCtx *J, XBuf *b, uint32_t *entryoff);

@@ -59,6 +59,7 @@ static void thread_preinit(State *L1, Global *g)
   L1->co = NULL;
   L1->resumer = NULL;
   L1->hook = NULL;
+  L1->jitclimit = NULL;   /* found when compiled code first runs on this thread */
   L1->hookmask = L1->basehookcount = L1->hookcount = 0;
   setnil(&L1->hookfn);
 }

@@ -74,6 +74,7 @@ struct State {
   /* debug hooks (lib_debug.c / call.c) */
   Hook hook;
   int hookmask, basehookcount, hookcount;
+  char *jitclimit;               /* JIT: compiled code calls no deeper than this C stack address */
   TValue hookfn;
 };
 

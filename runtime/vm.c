@@ -302,7 +302,7 @@ static __attribute__((cold, noinline)) void closewindow(ProfFn *f)
  * compiled code, or once the loop is hot, the loop header may be entered compiled (OSR). */
 #define LOOPEDGE() do { PROF_LOOP(pf); \
     if (PROFON && unlikely(QUIET(pf))) { closewindow(pf); SETDISP(); } \
-    if (unlikely(cl->p->jit != NULL || pf->backedges >= jit_state.hotloops)) goto L_jitloop; \
+    if (unlikely(cl->p->jit != NULL || (pf->backedges >= jit_state.hotloops && !pf->nojit))) goto L_jitloop; \
   } while (0)
 
 /* Conditional test outcome `res` against C: skip the following JMP, or take it here. */
@@ -463,7 +463,7 @@ startfunc:
   pc = ci->savedpc;
   stepping = 0;
   disp = BASETAB();
-  if (unlikely(cl->p->jit != NULL || pf->calls >= jit_state.hotcalls)) {
+  if (unlikely(cl->p->jit != NULL || (pf->calls >= jit_state.hotcalls && !pf->nojit))) {
     if (cl->p->jit == NULL && jit_due(cl->p, 0))
       jit_compile(L, cl->p);
     if (cl->p->jit != NULL && cl->p->jit->entry[pc - cl->p->code])
