@@ -1382,8 +1382,8 @@ int jitb_build(JitCtx *J)
     return -1;
   }
   /* Whether compiled code pays: each instruction it runs itself saves about one unit (a few
-   * cycles of dispatch), a native step costs about 8 (the call into vm_step), a call about 3
-   * (its own fast path) and a step exit about 12 (leaving and entering again). Instructions count by loop depth (inner loops run
+   * cycles of dispatch), a native step costs about 8 (the call into vm_step), a call about 2
+   * (a direct call, or its own C fast path) and a step exit about 12 (leaving and entering again). Instructions count by loop depth (inner loops run
    * more often); in a function without loops they count once. */
   uint32_t nbc = 0;
   for (int blk = 0; blk < J->nblocks; blk++)
@@ -1394,7 +1394,7 @@ int jitb_build(JitCtx *J)
     }
   uint32_t steps = J->nstepsites + J->nnativesites;
   uint32_t gain = nbc > steps ? nbc - steps : 0;
-  uint32_t cost = 8 * (J->nnativesites - J->ncallsites) + 5 * J->ncallsites + 12 * J->nstepsites;
+  uint32_t cost = 8 * (J->nnativesites - J->ncallsites) + 2 * J->ncallsites + 12 * J->nstepsites;
   if (!J->stress && gain <= cost) {
     snprintf(J->why, sizeof J->why, "not profitable: gain %u, cost %u of steps", gain, cost);
     return -1;

@@ -168,8 +168,10 @@ void prof_newtype(ProfFn *f, ProfSite *s, int which, int tag)
 /* seen[0] is the most recent distinct object (the interpreter's inline cache); seen[1] the
  * other one of a bimorphic site. A third distinct object makes the site megamorphic: the set
  * stops growing and only the cache entry moves. */
-void prof_newseen(ProfFn *f, ProfSite *s, void *obj, uint32_t slot)
+void prof_newseen(State *L, ProfFn *f, ProfSite *s, void *obj, uint32_t slot)
 {
+  /* The proto may be black already: a shape or callee stored now must not stay white. */
+  gc_objbarrier(L, f->proto, obj);
   if (s->seen[1] == obj) {
     s->seen[1] = s->seen[0];
     s->slot1 = s->slot;

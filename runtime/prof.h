@@ -73,7 +73,7 @@ J_HIDDEN void prof_free(State *L, Proto *p);
 J_HIDDEN void prof_mark(State *L, Proto *p);    /* gc: mark the shapes and callees it holds */
 /* Slow paths of the hooks below. */
 J_HIDDEN void prof_newtype(ProfFn *f, ProfSite *s, int which, int tag);
-J_HIDDEN void prof_newseen(ProfFn *f, ProfSite *s, void *obj, uint32_t slot);
+J_HIDDEN void prof_newseen(State *L, ProfFn *f, ProfSite *s, void *obj, uint32_t slot);
 J_HIDDEN void prof_report(State *L, FILE *out);   /* --stats and -j dump */
 
 /* Events (calls + back-edges) without a record change after which a function is stable:
@@ -92,15 +92,15 @@ J_HIDDEN void prof_report(State *L, FILE *out);   /* --stats and -j dump */
     uint16_t *m_ = (which) == 1 ? &(s)->t1 : &(s)->t2; \
     if (unlikely(!(*m_ & b_))) prof_newtype(f, s, which, tt(v)); } while (0)
 /* Record a shape (field sites) or a callee (call sites); slot is the field's slot or 0. */
-#define PROF_SEEN(f, s, obj, slotv) do { void *o_ = (void *)(obj); \
-    if (unlikely((s)->seen[0] != o_ && (s)->seen[1] != o_)) prof_newseen(f, s, o_, slotv); } while (0)
+#define PROF_SEEN(L, f, s, obj, slotv) do { void *o_ = (void *)(obj); \
+    if (unlikely((s)->seen[0] != o_ && (s)->seen[1] != o_)) prof_newseen(L, f, s, o_, slotv); } while (0)
 #define PROF_BRANCH(s, taken) ((s)->flags |= (taken) ? PS_TAKEN : PS_NOTTAKEN, (s)->count++)
 #define PROF_CALL(f)  ((f)->calls++)
 #define PROF_LOOP(f)  ((f)->backedges++)
 #define PROF_FLAG(s, fl) ((s)->flags |= (fl))
 #else
 #define PROF_TYPE(f, s, which, v) ((void)0)
-#define PROF_SEEN(f, s, obj, slotv) ((void)0)
+#define PROF_SEEN(L, f, s, obj, slotv) ((void)0)
 #define PROF_BRANCH(s, taken) ((void)0)
 #define PROF_CALL(f)  ((void)0)
 #define PROF_LOOP(f)  ((void)0)

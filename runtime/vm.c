@@ -194,7 +194,7 @@ _Static_assert(SHAPE_MAXKEYS < SLOT_ABSENT, "slot numbers below SLOT_ABSENT");
 
 static const TValue absentnil = { { 0 }, TAG_NIL };
 
-static __attribute__((noinline)) TValue *fieldmiss(ProfFn *pf, ProfSite *s, Table *t, Str *key,
+static __attribute__((noinline)) TValue *fieldmiss(State *L, ProfFn *pf, ProfSite *s, Table *t, Str *key,
                                                    int forwrite)
 {
   Shape *sh = t->shape;
@@ -205,7 +205,7 @@ static __attribute__((noinline)) TValue *fieldmiss(ProfFn *pf, ProfSite *s, Tabl
   int slot = shape_lookup(sh, key);
   uint32_t rec = slot < 0 ? SLOT_ABSENT : (uint32_t)slot;
   /* The records are the cache, so they are kept in every mode (stable, noprof) alike. */
-  prof_newseen(pf, s, sh, rec);
+  prof_newseen(L, pf, s, sh, rec);
   if (slot < 0)
     return forwrite ? NULL : (TValue *)&absentnil;
   return &t->slots[slot];
@@ -213,7 +213,7 @@ static __attribute__((noinline)) TValue *fieldmiss(ProfFn *pf, ProfSite *s, Tabl
 
 /* The value slot of field `key` of t: for reads, &absentnil when the shape lacks the key; for
  * writes NULL then. NULL also for dictionary-mode tables (callers use tab.c). */
-static inline TValue *fieldslot(ProfFn *pf, ProfSite *s, Table *t, Str *key, int forwrite)
+static inline TValue *fieldslot(State *L, ProfFn *pf, ProfSite *s, Table *t, Str *key, int forwrite)
 {
   Shape *sh = t->shape;
   uint32_t slot;
@@ -222,7 +222,7 @@ static inline TValue *fieldslot(ProfFn *pf, ProfSite *s, Table *t, Str *key, int
   else if (sh == s->seen[1] && sh != NULL)
     slot = s->slot1;    /* bimorphic second chance: alternating shapes cost no lookup */
   else
-    return fieldmiss(pf, s, t, key, forwrite);
+    return fieldmiss(L, pf, s, t, key, forwrite);
   if (unlikely(slot == SLOT_ABSENT))
     return forwrite ? NULL : (TValue *)&absentnil;
   return &t->slots[slot];
@@ -275,7 +275,7 @@ _Static_assert(sizeof(ProfSite) % sizeof(Instr) == 0, "site scaling");
 /* Recording, in the profiling instance of the opcode bodies only (PROFON is 1 there and 0 in
  * the instance for stable functions, so these compile to nothing in the latter). */
 #define P_TYPE(f, s, w, v)       do { if (PROFON) PROF_TYPE(f, s, w, v); } while (0)
-#define P_SEEN(f, s, o, sl)      do { if (PROFON) PROF_SEEN(f, s, o, sl); } while (0)
+#define P_SEEN(f, s, o, sl)      do { if (PROFON) PROF_SEEN(L, f, s, o, sl); } while (0)
 #define P_BRANCH(s, taken)       do { if (PROFON) PROF_BRANCH(s, taken); } while (0)
 
 /* Dispatch table of the current frame: hooks first, else by its profiling window. */

@@ -2,7 +2,8 @@
 # run.sh: jolt's test runner. Runs every test group and prints TAP 13, ending with one line
 # "N passed, N failed, N skipped"; exits 1 if anything failed. How it works: docs/testing.md.
 #
-#   tests/run.sh [group...]     groups: lua lua_off lua_stress jolt gen gen_off gen_stress bad unit
+#   tests/run.sh [group...]     groups: lua lua_off lua_stress jolt gen gen_off gen_stress genjit
+#                               genjit_stress bad unit
 #                               asan stress fuzz cli warmup (default: all, in that order)
 #   tests/run.sh --transcript FILE.lua    FILE's masked transcript under jolt (for .expected files)
 #
@@ -29,7 +30,7 @@ mkdir -p build/test
 WORK=$(mktemp -d build/test/run.XXXXXX) || exit 1
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(lua lua_off lua_stress jolt gen gen_off gen_stress bad unit asan stress fuzz cli warmup)
+[ ${#groups[@]} -eq 0 ] && groups=(lua lua_off lua_stress jolt gen gen_off gen_stress genjit genjit_stress bad unit asan stress fuzz cli warmup)
 
 npass=0 nfail=0 nskip=0 ntest=0
 
@@ -138,7 +139,7 @@ GEN_BATCHES=$(((GEN_COUNT + GEN_BATCH - 1) / GEN_BATCH))
 count() {
 	case $1 in
 	lua | asan | lua_off | lua_stress) echo ${#LUA_TESTS[@]} ;;
-	gen | gen_off | gen_stress) echo "$GEN_BATCHES" ;;
+	gen | gen_off | gen_stress | genjit | genjit_stress) echo "$GEN_BATCHES" ;;
 	bad) echo ${#BAD_TESTS[@]} ;;
 	fuzz) echo 2 ;;
 	cli) echo ${#CLI_TESTS[@]} ;;
@@ -160,12 +161,16 @@ group_lua_off() { JARGS="-j off" JNAME="-off" group_lua; }
 group_lua_stress() { JARGS="-j stress" JNAME="-stress" group_lua; }
 group_gen_off() { JARGS="-j off" JNAME="-off" group_gen; }
 group_gen_stress() { JARGS="-j stress" JNAME="-stress" group_gen; }
+# Programs of tests/gen/genjit.lua: hot loops whose types, shapes and callees change after
+# warm-up, under the JIT's defaults and under stress.
+group_genjit() { GEN_SCRIPT=genjit GEN_FILE=jit JNAME="jit" group_gen; }
+group_genjit_stress() { GEN_SCRIPT=genjit GEN_FILE=jit JARGS="-j stress" JNAME="jit-stress" group_gen; }
 
 # 2. Random programs from tests/gen/gen.lua, compared in batches.
 group_gen() {
 	local dir="$WORK/gen" b i first last bad
 	rm -rf "$dir" && mkdir -p "$dir"
-	if ! "$LUA" tests/gen/gen.lua "$SEED" "$GEN_COUNT" "$dir" 2>"$WORK/err"; then
+	if ! "$LUA" "tests/gen/${GEN_SCRIPT:-gen}.lua" "$SEED" "$GEN_COUNT" "$dir" 2>"$WORK/err"; then
 		for ((b = 1; b <= GEN_BATCHES; b++)); do fail "gen/batch$b"; done
 		diag <"$WORK/err"
 		return
@@ -174,7 +179,7 @@ group_gen() {
 		first=$((b * GEN_BATCH)) last=$(((b + 1) * GEN_BATCH - 1)) bad=""
 		[ $last -ge "$GEN_COUNT" ] && last=$((GEN_COUNT - 1))
 		for ((i = first; i <= last; i++)); do
-			f=$(printf '%s/gen%04d.lua' "$dir" $i)
+			f=$(printf '%s/%s%04d.lua' "$dir" "${GEN_FILE:-gen}" $i)
 			transcript "$LUA" "$f" >"$WORK/ref.t"
 			transcript "$JOLT" "$f" >"$WORK/got.t"
 			if ! diff -u "$WORK/ref.t" "$WORK/got.t" >"$WORK/diff"; then
