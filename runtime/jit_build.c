@@ -518,8 +518,9 @@ static void stepwrites(Instr i, int *lo, int *hi)
   }
 }
 
-/* How much an instruction at loop depth d counts: inner loops run more often. */
-static uint32_t loopweight(int d) { return d ? 1u << (2 * d) : 0; }
+/* How much an instruction at loop depth d counts: an inner loop runs more often, say 8 times
+ * per iteration of the loop around it. */
+static uint32_t loopweight(int d) { return d ? 1u << (3 * (d < 6 ? d : 6)) : 0; }
 
 /* Steps with the one continuation pc + 1, which compiled code can run without leaving. */
 static int nativestep(OpCode op)
