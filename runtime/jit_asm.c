@@ -765,6 +765,22 @@ static void asmins(A *a, IRRef ref)
     bind(a, ref, d);
     break;
   }
+  case IR_SHAPE2: {
+    r = use(a, x->a, 0);
+    d = allocreg(a, 0, bit(r));
+    x_alu_rm(a->b, XA_CMP, r, constslot(a, x->aux));
+    size_t other = x_jcc(a->b, XC_NE);
+    x_mov_ri(a->b, d, (int32_t)(x->k >> 32));
+    size_t done = x_jmp(a->b);
+    x_patch(a->b, other, a->b->n);
+    x_alu_rm(a->b, XA_CMP, r, constslot(a, J->ins[x->b].aux));
+    guardjump(a, XC_NE, x->snap);
+    x_mov_ri(a->b, d, (int32_t)(x->k & 0xffffffff));
+    x_patch(a->b, done, a->b->n);
+    release(a, x->a);
+    bind(a, ref, d);
+    break;
+  }
   case IR_GNUMF: {
     int ra = use(a, x->a, 0), rb = use(a, x->b, bit(ra));
     x_mov_rr(a->b, R_TMP, ra);
@@ -853,7 +869,7 @@ static void lastuses(A *a, IRBlock *bl)
   JitCtx *J = a->J;
   for (uint32_t r = bl->first; r < bl->first + bl->n; r++) {
     IRIns *x = &J->ins[r];
-    IRRef ops[3] = { x->a, x->op == IR_CALLSTEP || x->op == IR_CALLJ ? 0 : x->b, 0 };
+    IRRef ops[3] = { x->a, x->op == IR_CALLSTEP || x->op == IR_CALLJ || x->op == IR_SHAPE2 ? 0 : x->b, 0 };
     if (x->op == IR_VSTORE && (x->k & 0x100))
       ops[2] = x->snap;
     for (int k = 0; k < 3; k++)

@@ -391,8 +391,13 @@ static int mixspec(JitCtx *J, uint32_t pc, const TValue *kc)
 static int fieldspec(JitCtx *J, uint32_t pc)
 {
   const ProfSite *s = site(J, pc);
-  return s->nseen == 1 && !(s->flags & (PS_MEGA | PS_DEOPT | PS_HASH)) && s->seen[0] != NULL &&
-         s->slot != 0xffff && onetag(s->t1) == TAG_TAB;
+  if (s->flags & (PS_MEGA | PS_DEOPT | PS_HASH) || onetag(s->t1) != TAG_TAB)
+    return 0;
+  if (s->nseen == 1)
+    return s->seen[0] != NULL && s->slot != 0xffff;
+  /* Two shapes (bimorphic), both holding the key: the slot's offset is chosen at run time. */
+  return s->nseen == 2 && s->seen[0] != NULL && s->seen[1] != NULL && s->slot != 0xffff &&
+         s->slot1 != 0xffff;
 }
 
 /* A call the compiled code computes itself: one argument, one result, and the one callee the
@@ -852,6 +857,18 @@ static IRRef fieldref(B *b, IRRef t, int32_t *off)
   const ProfSite *s = site(b->J, b->pc);
   IRRef shp = kslot(b, (GCObj *)s->seen[0]);
   IRRef cur = emitf(b, IR_PLOAD, IRT_PTR, t, 0, offsetof(Table, shape), 0);
+  if (s->nseen == 2) {
+    /* The byte offset of the key's slot in whichever of the two shapes t has. */
+    IRRef shp1 = kslot(b, (GCObj *)s->seen[1]);
+    uint16_t sn = snapshot(b, JX_DEOPT, JR_SHAPE, b->pc);
+    int64_t offs = ((int64_t)(16 * s->slot) << 32) | (uint32_t)(16 * s->slot1);
+    IRRef o = emit(b, IR_SHAPE2, IRT_INT, cur, shp1, b->J->ins[shp].aux, offs);
+    if (o)
+      b->J->ins[o].snap = sn;
+    *off = 0;
+    IRRef slots = emitf(b, IR_PLOAD, IRT_PTR, t, 0, offsetof(Table, slots), 0);
+    return emitf(b, IR_ADD, IRT_PTR, slots, o, 0, 0);
+  }
   guard(b, IR_GCMP, cur, shp, XC_E, 0, JR_SHAPE);
   *off = (int32_t)(16 * (int32_t)s->slot);
   return emitf(b, IR_PLOAD, IRT_PTR, t, 0, offsetof(Table, slots), 0);

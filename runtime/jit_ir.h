@@ -66,6 +66,7 @@ enum { IRT_NONE, IRT_INT, IRT_FLT, IRT_PTR, IRT_TAG };
   X(GFAIL,  "snap", "a guard known to fail: always leave") \
   X(TOFLT,  "a b snap", "payload a with tag ref b as a float (int converted); leaves if not a number") \
   X(GNUMF,  "a b snap", "guard: of the number tags a and b, at least one is TAG_FLT") \
+  X(SHAPE2, "a b aux k snap", "shape a is slot-table entry aux: k >> 32; is KSLOT b: k & 0xffffffff; else leave") \
   X(JMP,    "aux", "to block aux") \
   X(BRI,    "a b aux k", "to block k >> 32 if (a cc b), else to block k & 0xffffffff") \
   X(BRF,    "a b aux k", "the same for floats: (a cc b) xor (aux & 0x100)") \
