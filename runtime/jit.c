@@ -21,6 +21,7 @@
 #include "probe.h"
 #include "co.h"
 #include "vm.h"
+#include "tab.h"
 #include "call.h"
 #include "bc.h"
 
@@ -336,6 +337,48 @@ static int fastcall(State *L, CallInfo *ci, const Instr *at)
   return 0;
 }
 
+/* Reads that the interpreter would do without running Lua code (a field of a table, found in
+ * it or one __index table up; an element of a table without a metatable), done here without
+ * entering the interpreter. 0 done, -1: not this way. The results are those of the
+ * interpreter's own fast paths for these instructions (vm_ops.inc). */
+static int fastread(CallInfo *ci, const Instr *at, State *L)
+{
+  Instr i = *at;
+  TValue *base = ci->func + 1;
+  OpCode op = GET_OP(i);
+  TValue *rb = base + GET_B(i);
+  if (!ttistab(rb))
+    return -1;
+  Table *h = tabvalue(rb);
+  const TValue *v;
+  if (op == OP_GETTABLE) {
+    if (h->mt)
+      return -1;
+    v = tab_get(h, base + GET_C(i));
+  } else {
+    Str *key = strvalue(&lfnvalue(ci->func)->p->k[GET_C(i)]);
+    v = tab_getstr(h, key);
+    if (ttisnil(v)) {
+      if (h->mt == NULL) {
+        if (op == OP_SELF)
+          return -1;
+      } else {
+        const TValue *tm = meta_gettab(L, h->mt, TM_INDEX);
+        if (!ttistab(tm))
+          return -1;
+        v = tab_getstr(tabvalue(tm), key);
+        if (ttisnil(v))
+          return -1;
+      }
+    }
+  }
+  TValue obj = *rb;
+  setobj(base + GET_A(i), v);
+  if (op == OP_SELF)
+    setobj(base + GET_A(i) + 1, &obj);
+  return 0;
+}
+
 int jit_h_step(State *L, uint32_t pc)
 {
   char here;
@@ -348,8 +391,11 @@ int jit_h_step(State *L, uint32_t pc)
   CallInfo *ci = L->ci;
   const Instr *at = lfnvalue(ci->func)->p->code + pc;
   jit_state.nnative++;
-  if (GET_OP(*at) == OP_CALL && !L->hookmask && fastcall(L, ci, at) == 0)
+  OpCode op = GET_OP(*at);
+  if (op == OP_CALL && !L->hookmask && fastcall(L, ci, at) == 0)
     return L->hookmask ? 2 : 0;
+  if ((op == OP_SELF || op == OP_GETFIELD || op == OP_GETTABLE) && fastread(ci, at, L) == 0)
+    return 0;
   ci->savedpc = at;
   vm_step(L);
   return L->hookmask ? 2 : 0;
