@@ -379,6 +379,33 @@ static int fastread(CallInfo *ci, const Instr *at, State *L)
   return 0;
 }
 
+/* R[A][key] := R[C] for SETTABLE/SETINT on a table without __newindex (the appends that
+ * grow an array, keys of the hash part): what the interpreter does, without entering it. */
+static int fastwrite(CallInfo *ci, const Instr *at, State *L)
+{
+  Instr i = *at;
+  TValue *base = ci->func + 1;
+  TValue *ra = base + GET_A(i);
+  if (!ttistab(ra))
+    return -1;
+  Table *h = tabvalue(ra);
+  if (h->mt != NULL && !ttisnil(meta_gettab(L, h->mt, TM_NEWINDEX)))
+    return -1;
+  TValue key;
+  if (GET_OP(i) == OP_SETINT)
+    setint(&key, GET_B(i));
+  else
+    key = base[GET_B(i)];
+  ci->savedpc = at + 1;          /* errors (a nil or NaN key) name this instruction */
+  L->top = ci->top;
+  TValue *slot = tab_set(L, h, &key);
+  TValue *rc = ci->func + 1 + GET_C(i);   /* tab_set may allocate, never moves the stack */
+  setobj(slot, rc);
+  gc_barrierback(L, h, rc);
+  gc_check(L);
+  return 0;
+}
+
 int jit_h_step(State *L, uint32_t pc)
 {
   char here;
@@ -395,6 +422,8 @@ int jit_h_step(State *L, uint32_t pc)
   if (op == OP_CALL && !L->hookmask && fastcall(L, ci, at) == 0)
     return L->hookmask ? 2 : 0;
   if ((op == OP_SELF || op == OP_GETFIELD || op == OP_GETTABLE) && fastread(ci, at, L) == 0)
+    return 0;
+  if ((op == OP_SETTABLE || op == OP_SETINT) && fastwrite(ci, at, L) == 0)
     return 0;
   ci->savedpc = at;
   vm_step(L);

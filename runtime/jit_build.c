@@ -1356,6 +1356,7 @@ static void resetir(JitCtx *J)
   J->nstepsites = 0;
   J->nnativesites = 0;
   J->ncallsites = 0;
+  J->nfastsites = 0;
   J->nins = 1;
   J->nsnaps = 1;
   J->nsents = 0;
@@ -1400,7 +1401,8 @@ int jitb_build(JitCtx *J)
     return -1;
   }
   /* Whether compiled code pays: each instruction it runs itself saves about one unit (a few
-   * cycles of dispatch), a native step costs about 8 (the call into vm_step), a call about 2
+   * cycles of dispatch), a native step costs about 8 (the call into vm_step), a call about 2,
+   * a table read or write about 3
    * (a direct call, or its own C fast path) and a step exit about 12 (leaving and entering again). Instructions count by loop depth (inner loops run
    * more often); in a function without loops they count once. */
   uint32_t nbc = 0;
@@ -1412,7 +1414,8 @@ int jitb_build(JitCtx *J)
     }
   uint32_t steps = J->nstepsites + J->nnativesites;
   uint32_t gain = nbc > steps ? nbc - steps : 0;
-  uint32_t cost = 8 * (J->nnativesites - J->ncallsites) + 2 * J->ncallsites + 12 * J->nstepsites;
+  uint32_t cost = 8 * (J->nnativesites - J->ncallsites - J->nfastsites) + 2 * J->ncallsites +
+                  3 * J->nfastsites + 12 * J->nstepsites;
   if (!J->stress && gain <= cost) {
     snprintf(J->why, sizeof J->why, "not profitable: gain %u, cost %u of steps", gain, cost);
     return -1;

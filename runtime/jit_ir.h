@@ -140,6 +140,7 @@ typedef struct JitCtx {
   uint32_t nstepsites;    /* step exits in the IR (weighted by loop depth, when there are loops) */
   uint32_t nnativesites;  /* native steps in the IR (weighted the same way) */
   uint32_t ncallsites;    /* of which CALLs */
+  uint32_t nfastsites;    /* and table reads and writes (their C fast paths) */
   uint8_t *inloop;        /* per pc: loop nesting depth (NULL: no loops) */
   int final;              /* the last pass: the IR is kept */
   int oom;
