@@ -1401,10 +1401,10 @@ int jitb_build(JitCtx *J)
     return -1;
   }
   /* Whether compiled code pays: each instruction it runs itself saves about one unit (a few
-   * cycles of dispatch), a native step costs about 8 (the call into vm_step), a call about 2,
-   * a table read or write about 3
-   * (a direct call, or its own C fast path) and a step exit about 12 (leaving and entering again). Instructions count by loop depth (inner loops run
-   * more often); in a function without loops they count once. */
+   * cycles of dispatch); a native step costs about 8 (the call into vm_step), a call about 2
+   * (a direct call, or the C fast path), a table read or write about 3 (their C fast paths),
+   * and a step exit about 12 (leaving and entering again). Instructions count by loop depth
+   * (inner loops run more often); in a function without loops they count once. */
   uint32_t nbc = 0;
   for (int blk = 0; blk < J->nblocks; blk++)
     if (J->blocks[blk].reached) {
