@@ -409,7 +409,9 @@ static int fastwrite(CallInfo *ci, const Instr *at, State *L)
 int jit_h_step(State *L, uint32_t pc)
 {
   char here;
-  if (&here < co_stacklimit(L))
+  if (L->jitclimit == NULL)
+    L->jitclimit = co_stacklimit(L);
+  if (&here < L->jitclimit)
     return 1;
   if (jit_state.stress && --jit_state.stresscount == 0) {
     jit_state.stresscount = jit_state.stressn;   /* stress: refuse now and then */
