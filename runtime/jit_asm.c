@@ -672,18 +672,15 @@ static void asmins(A *a, IRRef ref)
     x_xorpd(a->b, d - 16, F_TMP);
     bind(a, ref, d);
     break;
-  case IR_BITSF:
+  case IR_BITSF: case IR_FSQRT:
+    /* A new xmm register from a, which dies here at the earliest. */
     r = use(a, x->a, 0);
     release(a, x->a);
     d = allocreg(a, 1, 0);
-    x_movq_xr(a->b, d - 16, r);
-    bind(a, ref, d);
-    break;
-  case IR_FSQRT:
-    r = use(a, x->a, 0);
-    release(a, x->a);
-    d = allocreg(a, 1, 0);
-    x_fop_rr(a->b, XF_SQRT, d - 16, r - 16);
+    if (x->op == IR_BITSF)
+      x_movq_xr(a->b, d - 16, r);
+    else
+      x_fop_rr(a->b, XF_SQRT, d - 16, r - 16);
     bind(a, ref, d);
     break;
   case IR_FABS:

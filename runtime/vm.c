@@ -261,6 +261,9 @@ static inline int nonewindex(State *L, Table *t)
     ((uintptr_t)(p)->code + sizeof(Instr)) * (sizeof(ProfSite) / sizeof(Instr)))
 _Static_assert(sizeof(ProfSite) % sizeof(Instr) == 0, "site scaling");
 #define SAVEPC()  (ci->savedpc = pc)
+/* The interpreter's registers for frame ci, at its saved pc. */
+#define LOADFRAME() do { cl = lfnvalue(ci->func); k = cl->p->k; pf = cl->p->prof; \
+    sbias = SBIAS(pf, cl->p); base = ci->func + 1; pc = ci->savedpc; } while (0)
 #define REFRESH() (base = ci->func + 1)
 #define PROTECT(x) do { SAVEPC(); L->top = ci->top; x; REFRESH(); } while (0)
 #define NEXT()  do { i = *pc++; goto *disp[GET_OP(i)]; } while (0)
@@ -421,12 +424,7 @@ static void execute(State *L, CallInfo *ci, CallInfo *stepci, int stepfirst)
   int nret;                /* ... and their number */
 
   if (stepci != NULL) {
-    cl = lfnvalue(ci->func);
-    k = cl->p->k;
-    pf = cl->p->prof;
-    sbias = SBIAS(pf, cl->p);
-    base = ci->func + 1;
-    pc = ci->savedpc;
+    LOADFRAME();
     if (stepfirst) {
       stepping = 1;
       disp = jittab;
@@ -472,12 +470,7 @@ startfunc:
   NEXT();
 
 returning:
-  cl = lfnvalue(ci->func);
-  k = cl->p->k;
-  pf = cl->p->prof;
-  sbias = SBIAS(pf, cl->p);
-  base = ci->func + 1;
-  pc = ci->savedpc;
+  LOADFRAME();
   stepping = 0;
   if (unlikely(ci == stepci))
     return;          /* the call that compiled code asked for returned */
