@@ -379,8 +379,9 @@ static int fastread(CallInfo *ci, const Instr *at, State *L)
   return 0;
 }
 
-/* R[A][key] := R[C] for SETTABLE/SETINT on a table without __newindex (the appends that
- * grow an array, keys of the hash part): what the interpreter does, without entering it. */
+/* R[A][key] := R[C] for SETTABLE/SETINT/SETFIELD on a table without __newindex (appends that
+ * grow an array, new fields, keys of the hash part): what the interpreter does, without
+ * entering it. 0 done, -1: not this way. */
 static int fastwrite(CallInfo *ci, const Instr *at, State *L)
 {
   Instr i = *at;
@@ -392,10 +393,11 @@ static int fastwrite(CallInfo *ci, const Instr *at, State *L)
   if (h->mt != NULL && !ttisnil(meta_gettab(L, h->mt, TM_NEWINDEX)))
     return -1;
   TValue key;
-  if (GET_OP(i) == OP_SETINT)
-    setint(&key, GET_B(i));
-  else
-    key = base[GET_B(i)];
+  switch (GET_OP(i)) {
+  case OP_SETINT: setint(&key, GET_B(i)); break;
+  case OP_SETFIELD: key = lfnvalue(ci->func)->p->k[GET_B(i)]; break;
+  default: key = base[GET_B(i)]; break;
+  }
   ci->savedpc = at + 1;          /* errors (a nil or NaN key) name this instruction */
   L->top = ci->top;
   TValue *slot = tab_set(L, h, &key);
@@ -425,7 +427,7 @@ int jit_h_step(State *L, uint32_t pc)
     return L->hookmask ? 2 : 0;
   if ((op == OP_SELF || op == OP_GETFIELD || op == OP_GETTABLE) && fastread(ci, at, L) == 0)
     return 0;
-  if ((op == OP_SETTABLE || op == OP_SETINT) && fastwrite(ci, at, L) == 0)
+  if ((op == OP_SETTABLE || op == OP_SETINT || op == OP_SETFIELD) && fastwrite(ci, at, L) == 0)
     return 0;
   ci->savedpc = at;
   vm_step(L);
