@@ -19,16 +19,19 @@
  * Native steps: most steps do not even leave: compiled code calls jit_h_step, which runs the
  * instruction through the interpreter (vm_step) and comes back, unless the C stack is too
  * deep for one more nesting (then it is a real step exit) or a hook got set (then compiled
- * code leaves, JX_RESUME). A Lua call is such a step, so compiled code calls compiled code
- * without leaving; only returns leave.
+ * code leaves, JX_RESUME). A call of a compiled Lua function goes straight from machine code
+ * to machine code; its return (jit_h_return) pops the frame and comes back as
+ * JIT_EXIT_RETURNED.
  *
  * Entries: compiled code can be entered at the start of the function, at every loop header
  * (on-stack replacement) and after every step instruction. Each entry first checks the tags
  * of the slots its code assumes; a mismatch is a deopt exit before any work is done.
  *
  * Invariants:
- * - Compiled code never calls C, never allocates and never raises an error: anything that
- *   could is a step. So the GC never runs and the stack never moves under compiled code.
+ * - Compiled code's own instructions never allocate, never raise an error and never run Lua
+ *   code: anything that could is a step, and a step (native or not) ends a block, so every
+ *   value is in its slot whenever the GC may run or the stack may move; after a native step
+ *   the code reloads base.
  * - Code and everything it needs to run lives in the code region (jit_mem.h) and reaches heap
  *   constants (shapes) through its slot table only; metadata (exits, entries) is plain data
  *   of pcs and offsets. A JitFn is never freed while the process lives if its code ran.
