@@ -29,7 +29,6 @@
 #include "bc.h"
 
 #define JA_NSPILL 32
-#define JA_FRAME (8 + 8 * JA_NSPILL)
 #define R_BASE X_R12
 #define R_L    X_RBX
 #define R_TMP  X_R11
@@ -61,6 +60,7 @@ typedef struct A {
   Stub *stubs; uint32_t nstubs, cstubs;
   Loc *locs; uint32_t nlocs, clocs;
   size_t epilogue;
+  uint32_t used;          /* registers that held a value (callee-saved ones need saving) */
   uint32_t cur;           /* position (ref) of the instruction being assembled */
   int fail;
 } A;
@@ -154,6 +154,7 @@ static int allocreg(A *a, int fp, uint32_t avoid)
 
 static void bind(A *a, IRRef ref, int r)
 {
+  a->used |= 1u << r;
   a->regref[r] = ref;
   a->reg[ref] = (int8_t)r;
 }
@@ -533,6 +534,7 @@ static void calldirect(A *a, IRIns *x)
   x_load(b, X_RAX, x_mem(X_RAX, offsetof(LClosure, p)));
   x_alu_rm(b, XA_CMP, X_RAX, pslot);
   slow[ns++] = x_jcc(b, XC_NE);
+  a->used |= 1u << X_R13;
   x_load(b, X_R13, x_mem(X_RAX, offsetof(Proto, jit)));
   x_test_rr(b, X_R13, X_R13);
   slow[ns++] = x_jcc(b, XC_E);
@@ -902,7 +904,16 @@ static int newexit(JitCtx *J, uint32_t pc, int reason)
   return (int)J->nexits++;
 }
 
-int jita_assemble(JitCtx *J, XBuf *b, uint32_t *entryoff)
+/* The prologue saves the callee-saved registers in `saved` (a mask), then the spill area,
+ * padded so that rsp is 16-byte aligned at the calls compiled code makes. */
+static const uint8_t calleesaved[] = { X_RBX, X_RBP, X_R12, X_R13, X_R14, X_R15 };
+
+static int32_t framesize(uint32_t saved)
+{
+  return 8 * JA_NSPILL + (__builtin_popcount(saved) % 2 == 0 ? 8 : 0);
+}
+
+static int assemble(JitCtx *J, XBuf *b, uint32_t *entryoff, uint32_t saved, uint32_t *used)
 {
   A aa;
   A *a = &aa;
@@ -922,18 +933,19 @@ int jita_assemble(JitCtx *J, XBuf *b, uint32_t *entryoff)
   memset(a->spill, -1, J->nins * sizeof(int16_t));
 
   /* Prologue and epilogue. */
-  static const uint8_t pushes[] = { X_RBX, X_RBP, X_R12, X_R13, X_R14, X_R15 };
-  for (int i = 0; i < 6; i++)
-    x_push(b, pushes[i]);
-  x_alu_ri(b, XA_SUB, X_RSP, JA_FRAME);
+  for (size_t i = 0; i < sizeof calleesaved; i++)
+    if (saved & (1u << calleesaved[i]))
+      x_push(b, calleesaved[i]);
+  x_alu_ri(b, XA_SUB, X_RSP, framesize(saved));
   x_mov_rr(b, R_BASE, X_RDI);
   x_mov_rr(b, R_L, X_RDX);
   x_jmp_r(b, X_RSI);
   x_align(b, 16, 0xcc);
   a->epilogue = b->n;
-  x_alu_ri(b, XA_ADD, X_RSP, JA_FRAME);
-  for (int i = 5; i >= 0; i--)
-    x_pop(b, pushes[i]);
+  x_alu_ri(b, XA_ADD, X_RSP, framesize(saved));
+  for (size_t i = sizeof calleesaved; i-- > 0;)
+    if (saved & (1u << calleesaved[i]))
+      x_pop(b, calleesaved[i]);
   x_ret(b);
 
   for (int blk = 0; blk < J->nblocks; blk++) {
@@ -1000,6 +1012,7 @@ int jita_assemble(JitCtx *J, XBuf *b, uint32_t *entryoff)
   if (a->fail && !J->why[0])
     snprintf(J->why, sizeof J->why, "register allocation or encoding failed");
 fail:
+  *used = a->used;
   free(a->reg);
   free(a->spill);
   free(a->last);
@@ -1008,4 +1021,22 @@ fail:
   free(a->stubs);
   free(a->locs);
   return a->fail || J->why[0] ? -1 : 0;
+}
+
+/* Assemble once saving every callee-saved register, then, if the code used fewer, again
+ * with a prologue that saves only those (fewer pushes and pops on every call). */
+int jita_assemble(JitCtx *J, XBuf *b, uint32_t *entryoff)
+{
+  uint32_t all = 0, used = 0, nexits = J->nexits;
+  for (size_t i = 0; i < sizeof calleesaved; i++)
+    all |= 1u << calleesaved[i];
+  size_t start = b->n;
+  if (assemble(J, b, entryoff, all, &used) < 0)
+    return -1;
+  uint32_t need = (used & all) | (1u << R_BASE) | (1u << R_L);
+  if (need == all)
+    return 0;
+  b->n = start;
+  J->nexits = nexits;      /* the entry checks' exits are made again */
+  return assemble(J, b, entryoff, need, &used);
 }
