@@ -337,8 +337,9 @@ static int fastcall(State *L, CallInfo *ci, const Instr *at)
   return 0;
 }
 
-/* Reads that the interpreter would do without running Lua code (a field of a table, found in
- * it or one __index table up; an element of a table without a metatable), done here without
+/* Reads that the interpreter would do without running Lua code (a field of a table or of a
+ * global table, found in it or one __index table up; an element of a table without a
+ * metatable), done here without
  * entering the interpreter. 0 done, -1: not this way. The results are those of the
  * interpreter's own fast paths for these instructions (vm_ops.inc). */
 static int fastread(CallInfo *ci, const Instr *at, State *L)
@@ -346,7 +347,8 @@ static int fastread(CallInfo *ci, const Instr *at, State *L)
   Instr i = *at;
   TValue *base = ci->func + 1;
   OpCode op = GET_OP(i);
-  TValue *rb = base + GET_B(i);
+  /* GETTABUP reads a field of an upvalue (globals: _ENV), the others of a register. */
+  TValue *rb = op == OP_GETTABUP ? lfnvalue(ci->func)->up[GET_B(i)]->v : base + GET_B(i);
   if (!ttistab(rb))
     return -1;
   Table *h = tabvalue(rb);
@@ -425,7 +427,8 @@ int jit_h_step(State *L, uint32_t pc)
   OpCode op = GET_OP(*at);
   if (op == OP_CALL && !L->hookmask && fastcall(L, ci, at) == 0)
     return L->hookmask ? 2 : 0;
-  if ((op == OP_SELF || op == OP_GETFIELD || op == OP_GETTABLE) && fastread(ci, at, L) == 0)
+  if ((op == OP_SELF || op == OP_GETFIELD || op == OP_GETTABLE || op == OP_GETTABUP) &&
+      fastread(ci, at, L) == 0)
     return 0;
   if ((op == OP_SETTABLE || op == OP_SETINT || op == OP_SETFIELD) && fastwrite(ci, at, L) == 0)
     return 0;
