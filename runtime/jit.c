@@ -279,60 +279,44 @@ void jit_h_return(State *L, TValue *r, int nret)
 
 static const JitExit returned = { 0, JX_RETURNED, 0, 0, 0 };
 
-/* CALL of a compiled Lua function from compiled code: the frame set up as the interpreter
- * does, the callee's code run directly, its return done here; anything else the callee
- * leaves to the interpreter continues there until the callee returns. 0 done, -1: not
- * this way (the caller takes the general step). */
+/* CALL from compiled code of a C function, or of a compiled Lua function whose code is then
+ * run directly (its return done by jit_h_return); anything else the callee leaves to the
+ * interpreter continues there until the callee returns. 0 done, -1: not this way (the caller
+ * takes the general step). */
 static int fastcall(State *L, CallInfo *ci, const Instr *at)
 {
   Instr i = *at;
   TValue *ra = ci->func + 1 + GET_A(i);
-  if (ttiscfn(ra)) {
-    /* A C function: the interpreter's CALL does just this. */
-    int b = GET_B(i), nresults = GET_C(i) - 1;
-    if (b)
-      L->top = ra + b;
-    ci->savedpc = at + 1;
-    call_precall(L, ra, nresults);
+  JitFn *cj = NULL;
+  if (ttislfn(ra)) {
+    Proto *np = lfnvalue(ra)->p;
+    cj = np->jit;
+    if (cj == NULL || !cj->entry[0] || np->is_vararg)
+      return -1;
+  } else if (!ttiscfn(ra)) {
+    return -1;
+  }
+  /* As the interpreter's CALL: arguments to top, the frame (or the C call) by call_precall. */
+  int nresults = GET_C(i) - 1;
+  if (GET_B(i))
+    L->top = ra + GET_B(i);
+  ci->savedpc = at + 1;
+  CallInfo *nci = call_precall(L, ra, nresults);
+  if (nci == NULL) {             /* a C function, already called */
     if (nresults >= 0)
       L->top = ci->top;
     return 0;
   }
-  if (!ttislfn(ra))
-    return -1;
-  Proto *np = lfnvalue(ra)->p;
-  JitFn *cj = np->jit;
-  if (cj == NULL || !cj->entry[0] || np->is_vararg)
-    return -1;
-  int b = GET_B(i);
-  if (b)
-    L->top = ra + b;
-  if (L->stack_last - L->top <= np->maxstack)
-    return -1;
-  ci->savedpc = at + 1;
-  int narg = (int)(L->top - ra) - 1;
-  CallInfo *nci = ci->next;
-  if (!nci)
-    nci = call_newci(L);
-  nci->func = ra;
-  nci->top = ra + 1 + np->maxstack;
-  nci->nresults = GET_C(i) - 1;
-  nci->status = CIST_LUA;
-  nci->savedpc = np->code;
-  nci->nextra = 0;
-  for (; narg < np->numparams; narg++)
-    setnil(L->top++);
-  L->ci = nci;
-  PROF_CALL(np->prof);
-  const JitExit *e = jit_enter(L, cj, ra + 1, 0);
+  PROF_CALL(cj->proto->prof);
+  const JitExit *e = jit_enter(L, cj, nci->func + 1, 0);
   if (e->kind == JX_RETURNED) {
-    if (nci->nresults >= 0)
+    if (nresults >= 0)
       L->top = ci->top;
     return 0;
   }
   /* The callee goes on in the interpreter until it returns here. */
   if (e->kind != JX_RESUME)
-    nci->savedpc = np->code + e->pc;
+    nci->savedpc = cj->proto->code + e->pc;
   vm_finish(L, ci, e->kind == JX_STEP);
   return 0;
 }

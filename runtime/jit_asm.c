@@ -68,21 +68,9 @@ typedef struct A {
 static int isfp(A *a, IRRef r) { return a->J->ins[r].type == IRT_FLT; }
 static int isconst(A *a, IRRef r) { int op = a->J->ins[r].op; return op == IR_KINT || op == IR_KFLT || op == IR_KSLOT; }
 
-static void *growa(A *a, void *arr, uint32_t *cap, uint32_t need, size_t esz)
-{
-  if (need <= *cap)
-    return arr;
-  uint32_t n = *cap ? *cap * 2 : 64;
-  while (n < need)
-    n *= 2;
-  void *q = realloc(arr, n * esz);
-  if (!q) {
-    a->fail = 1;
-    return arr;
-  }
-  *cap = n;
-  return q;
-}
+/* Grow one of the assembler's arrays, or fail the assembly. */
+#define GROWA(a, arr, cap, need) \
+  do { if (!jit_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))) (a)->fail = 1; } while (0)
 
 /* -- Operands -------------------------------------------------------------------------------- */
 
@@ -242,8 +230,8 @@ static void addstub(A *a, size_t jcc, uint16_t snap)
 {
   JitCtx *J = a->J;
   IRSnap *s = &J->snaps[snap];
-  a->stubs = growa(a, a->stubs, &a->cstubs, a->nstubs + 1, sizeof(Stub));
-  a->locs = growa(a, a->locs, &a->clocs, a->nlocs + 2 * s->n, sizeof(Loc));
+  GROWA(a, a->stubs, a->cstubs, a->nstubs + 1);
+  GROWA(a, a->locs, a->clocs, a->nlocs + 2 * s->n);
   if (a->fail)
     return;
   Stub *st = &a->stubs[a->nstubs++];
@@ -324,7 +312,7 @@ static void guardjump(A *a, XCond leave, uint16_t snap)
 static void jumpblock(A *a, int blk, XCond cc, int uncond)
 {
   size_t at = uncond ? x_jmp(a->b) : x_jcc(a->b, cc);
-  a->bfix = growa(a, a->bfix, &a->cfix, a->nfix + 2, sizeof(size_t));
+  GROWA(a, a->bfix, a->cfix, a->nfix + 2);
   if (a->fail)
     return;
   a->bfix[a->nfix++] = at;
@@ -887,14 +875,8 @@ static void lastuses(A *a, IRBlock *bl)
 
 static int newexit(JitCtx *J, uint32_t pc, int reason)
 {
-  if (J->nexits + 1 > J->cexits) {
-    uint32_t n = J->cexits ? J->cexits * 2 : 16;
-    JitExit *q = realloc(J->exits, n * sizeof(JitExit));
-    if (!q)
-      return -1;
-    J->exits = q;
-    J->cexits = n;
-  }
+  if (!jit_grow((void **)&J->exits, &J->cexits, J->nexits + 1, sizeof(JitExit)))
+    return -1;
   JitExit *e = &J->exits[J->nexits];
   memset(e, 0, sizeof *e);
   e->pc = pc;

@@ -35,7 +35,7 @@ const char *const jit_irnames[IR__N] = {
 
 /* -- Growable arrays ---------------------------------------------------------------------- */
 
-static int grow(JitCtx *J, void **arr, uint32_t *cap, uint32_t need, size_t esz)
+int jit_grow(void **arr, uint32_t *cap, uint32_t need, size_t esz)
 {
   if (need <= *cap)
     return 1;
@@ -43,13 +43,19 @@ static int grow(JitCtx *J, void **arr, uint32_t *cap, uint32_t need, size_t esz)
   while (n < need)
     n *= 2;
   void *q = realloc(*arr, n * esz);
-  if (!q) {
-    J->oom = 1;
+  if (!q)
     return 0;
-  }
   *arr = q;
   *cap = n;
   return 1;
+}
+
+static int grow(JitCtx *J, void **arr, uint32_t *cap, uint32_t need, size_t esz)
+{
+  if (jit_grow(arr, cap, need, esz))
+    return 1;
+  J->oom = 1;
+  return 0;
 }
 #define GROW(J, arr, cap, need) grow(J, (void **)&(arr), &(cap), (need), sizeof(*(arr)))
 

@@ -148,6 +148,8 @@ typedef struct JitCtx {
 } JitCtx;
 
 /* jit_build.c */
+/* Grow *arr (of *cap elements of esz bytes) to hold need; 0 when memory is lacking. */
+int jit_grow(void **arr, uint32_t *cap, uint32_t need, size_t esz);
 int jitb_build(JitCtx *J);             /* 0 ok, -1: J->why says why not */
 void jitb_free(JitCtx *J);
 void jitb_dump(JitCtx *J, FILE *out);
