@@ -9,14 +9,24 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fvisibility=hidden -MMD -MP
-LDLIBS  += -lm -ldl
+LDLIBS  += -lm -ldl -lz
 B       := build
+.DEFAULT_GOAL := all
 Q       := $(if $(V),,@)
 PREFIX  ?= /usr/local
 FUZZ_CC ?= clang
 
 RT_SRC  := $(wildcard runtime/*.c)
 RT_OBJ  := $(RT_SRC:%.c=$(B)/%.o)
+RT_HDR  := $(wildcard runtime/*.h runtime/*.inc)
+
+# The build id ties a snapshot's machine code to the runtime that wrote it: a hash of the
+# runtime's sources, the compiler and the flags. Only snap_file.c uses it, so only it rebuilds.
+BUILD_ID := $(shell { cat $(sort $(RT_SRC) $(RT_HDR)); $(CC) --version 2>/dev/null | head -1; \
+              echo '$(CFLAGS)'; } | sha256sum | cut -c1-32)
+SNAP_ID_CFLAGS = -DJOLT_BUILD_ID='"$(BUILD_ID)"'
+$(B)/runtime/snap_file.o $(foreach v,asan noprof stress fuzz,$(B)/$(v)/runtime/snap_file.o): $(RT_SRC) $(RT_HDR)
+$(B)/runtime/snap_file.o: WFLAGS += $(SNAP_ID_CFLAGS)
 DOCS    := README.md $(wildcard docs/*.md)
 
 # Variants: the same sources with extra flags, each built in its own directory.
@@ -28,7 +38,7 @@ VARIANTS      := asan noprof stress
 
 .DELETE_ON_ERROR:
 .PHONY: all test bench demo install clean deps $(VARIANTS) fuzz unit
-all: $(B)/bin/jolt
+all: $(B)/bin/jolt $(B)/bin/jolt-load
 
 # C unit tests (tests/unit/*.c, kselftest style): each links the runtime without its main().
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -46,6 +56,15 @@ $(B)/bin/jolt: $(RT_OBJ)
 	@$(if $(V),,echo "  LD      $@";)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# jolt-load: the loader's steps (loader/) on the runtime without jolt's main().
+LOAD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard loader/*.c))
+$(B)/bin/jolt-load: $(LOAD_OBJ) $(RT_LIB_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  LD      $@";)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/loader/%.o: WFLAGS += -Iruntime
+-include $(LOAD_OBJ:.o=.d)
+
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  CC      $<";)
@@ -61,7 +80,7 @@ $(B)/$(1)/bin/jolt: $(RT_SRC:%.c=$(B)/$(1)/%.o)
 $(B)/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	@$$(if $(V),,echo "  CC      $$< [$(1)]";)
-	$(Q)$(CC) $(CFLAGS) $(WFLAGS) $($(1)_CFLAGS) -c -o $$@ $$<
+	$(Q)$(CC) $(CFLAGS) $(WFLAGS) $($(1)_CFLAGS) $$(if $$(findstring snap_file,$$<),$(SNAP_ID_CFLAGS) -DJOLT_VARIANT='"$(1)"') -c -o $$@ $$<
 -include $(RT_SRC:%.c=$(B)/$(1)/%.d)
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))

@@ -23,7 +23,7 @@
 
 /* Hash of the opcode table's text (names, formats, semantics), so a chunk written by a build
  * with another instruction set is refused instead of misread. */
-static uint32_t bcid(void)
+uint32_t dump_bcid(void)
 {
   static const char *const list[] = {
 #define X(name, fmt, doc) #name "|" #fmt "|" doc,
@@ -109,7 +109,7 @@ static void put_header(Dumper *D)
   put_byte(D, sizeof(double));
   put_le(D, (uint64_t)DUMP_INT, 8);
   put_le(D, fltbits(DUMP_FLT), 8);
-  put_le(D, bcid(), 4);
+  put_le(D, dump_bcid(), 4);
   put_byte(D, D->strip ? DUMP_STRIPPED : 0);
 }
 
@@ -309,7 +309,7 @@ static void check_header(Loader *S)
     bad(S, "integer format mismatch");
   if (get_flt(S) != DUMP_FLT)
     bad(S, "float format mismatch");
-  if (get_le(S, 4) != bcid())
+  if (get_le(S, 4) != dump_bcid())
     bad(S, "bytecode version mismatch");
   if (get_byte(S) & ~DUMP_STRIPPED)
     bad(S, "corrupted chunk");

@@ -57,6 +57,8 @@ J_HIDDEN void dump_proto(State *L, const Proto *p, int strip, DumpWriter w, void
  * call_throw(L, ST_ERRSYNTAX) with "<name>: bad binary format (<why>)" on the stack, where
  * name is the chunk name without its '@' or '=' ("binary string" for a chunk named by its
  * own bytes). The result is profiled (prof_attach) and, like parse_chunk's, not anchored. */
+/* Hash of bc.h's opcode table: ties binary chunks and snapshot records to this bytecode. */
+uint32_t dump_bcid(void);
 J_HIDDEN Proto *dump_undump(State *L, const char *buf, size_t len, const char *chunkname);
 
 #endif

@@ -19,6 +19,7 @@
 #include "state.h"
 #include "gc.h"
 #include "jit.h"
+#include "snap_rt.h"
 #include "str.h"
 #include "tab.h"
 #include "func.h"
@@ -426,6 +427,7 @@ static void markroots(State *L) {
   markvalue(L, &g->registry);
   for (i = 0; i < BT__N; i++) markobj(L, g->mt[i]);
   for (i = 0; i < TM__N; i++) markobj(L, g->tmname[i]);
+  snap_mark(L);
 }
 
 /* Objects waiting for their finalizer are alive until it has run. */

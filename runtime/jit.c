@@ -128,23 +128,79 @@ static void disasm(const uint8_t *code, size_t n, FILE *out)
   unlink(path);
 }
 
-void jit_compile(State *L, Proto *p)
+/* The code region, opened on first use; NULL (and the JIT off) when none can be had. */
+static JitMem *region(void)
 {
-  ProfFn *pf = p->prof;
-  (void)L;
-  if (p->jit || !pf || pf->nojit)
-    return;
   if (!jit_state.mem) {
     jit_state.mem = jitmem_open(jit_state.verbose);
     if (!jit_state.mem) {
       fprintf(stderr, "jolt: jit: no code region, the JIT is off\n");
       jit_state.on = 0;
       settle();
-      return;
+      return NULL;
     }
     if (jit_state.perf)
       jitmem_perfmap_open();
   }
+  return jit_state.mem;
+}
+
+/* Place code with its slot table (consts, then the helpers in JSLOT order) and make it p's
+ * JitFn. On success the JitFn owns exits, entry and consts; on failure the caller keeps them. */
+static JitFn *place(Proto *p, const uint8_t *code, size_t n, GCObj **consts, uint32_t nconst,
+                    JitExit *exits, uint32_t nexits, uint32_t *entry, char *why, size_t nwhy)
+{
+  JitMem *mem = region();
+  if (!mem) {
+    snprintf(why, nwhy, "no code region");
+    return NULL;
+  }
+  int ns = (int)nconst + JSLOT__N;
+  uint64_t *slots = calloc((size_t)ns, sizeof(uint64_t));
+  JitFn *jf = calloc(1, sizeof(JitFn));
+  if (!slots || !jf) {
+    free(slots);
+    free(jf);
+    snprintf(why, nwhy, "out of memory");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < nconst; i++)
+    slots[i] = (uint64_t)(uintptr_t)consts[i];
+  slots[nconst + JSLOT_STRESS] = (uint64_t)(uintptr_t)&jit_state.stresscount;
+  slots[nconst + JSLOT_STEP] = (uint64_t)(uintptr_t)jit_h_step;
+  slots[nconst + JSLOT_RETURN] = (uint64_t)(uintptr_t)jit_h_return;
+  slots[nconst + JSLOT_CALLEXIT] = (uint64_t)(uintptr_t)jit_h_callexit;
+  void *rx;
+  int r = jitmem_place(mem, slots, ns, code, n, &rx);
+  free(slots);
+  if (r < 0) {
+    snprintf(why, nwhy, "code region: %s", strerror(-r));
+    free(jf);
+    return NULL;
+  }
+  jf->code = rx;
+  jf->proto = p;
+  jf->profstamp = p->prof->lastevent;
+  jf->codesize = (uint32_t)n;
+  jf->nexits = nexits;
+  jf->exits = exits;
+  jf->entry = entry;
+  jf->nconst = nconst;
+  jf->consts = consts;
+  jf->next = jit_state.all;
+  jit_state.all = jf;
+  p->jit = jf;
+  return jf;
+}
+
+void jit_compile(State *L, Proto *p)
+{
+  ProfFn *pf = p->prof;
+  (void)L;
+  if (p->jit || !pf || pf->nojit)
+    return;
+  if (!region())
+    return;
   double t0 = now_ns();
   char name[OBJ_IDSIZE + 32];
   fnname(p, name, sizeof name);
@@ -156,56 +212,27 @@ void jit_compile(State *L, Proto *p)
   XBuf b;
   x_init(&b);
   uint32_t *entry = calloc((size_t)p->ncode + 1, sizeof(uint32_t));
-  JitFn *jf = calloc(1, sizeof(JitFn));
-  uint64_t *slots = NULL;
-  int ok = entry && jf && jitb_build(&J) == 0;
+  int ok = entry && jitb_build(&J) == 0;
   if (ok && jit_state.dump) {
     fprintf(stderr, "---- jit: %s fid %016llx version %u\n", name, (unsigned long long)p->fid,
             pf->jitversions + 1);
     jitb_dump(&J, stderr);
   }
   ok = ok && jita_assemble(&J, &b, entry) == 0;
+  JitFn *jf = NULL;
   if (ok) {
-    int ns = (int)J.nconsts + JSLOT__N;
-    slots = calloc((size_t)ns, sizeof(uint64_t));
-    ok = slots != NULL;
-    if (ok) {
-      for (uint32_t i = 0; i < J.nconsts; i++)
-        slots[i] = (uint64_t)(uintptr_t)J.consts[i];
-      slots[J.nconsts + JSLOT_STRESS] = (uint64_t)(uintptr_t)&jit_state.stresscount;
-      slots[J.nconsts + JSLOT_STEP] = (uint64_t)(uintptr_t)jit_h_step;
-      slots[J.nconsts + JSLOT_RETURN] = (uint64_t)(uintptr_t)jit_h_return;
-      slots[J.nconsts + JSLOT_CALLEXIT] = (uint64_t)(uintptr_t)jit_h_callexit;
-      void *code;
-      int r = jitmem_place(jit_state.mem, slots, ns, b.p, b.n, &code);
-      if (r < 0) {
-        snprintf(J.why, sizeof J.why, "code region: %s", strerror(-r));
-        ok = 0;
-      } else {
-        jf->code = code;
-      }
-    }
+    jf = place(p, b.p, b.n, J.consts, J.nconsts, J.exits, J.nexits, entry, J.why, sizeof J.why);
+    ok = jf != NULL;
   }
   if (ok) {
-    jf->proto = p;
-    jf->profstamp = pf->lastevent;
-    jf->codesize = (uint32_t)b.n;
-    jf->nexits = J.nexits;
-    jf->exits = J.exits;
     J.exits = NULL;
-    jf->entry = entry;
-    entry = NULL;
-    jf->nconst = J.nconsts;
-    jf->consts = J.consts;
     J.consts = NULL;
+    entry = NULL;
     for (int blk = 0; blk < J.nblocks; blk++)
       if (J.blocks[blk].reached) {
         uint32_t end = blk + 1 < J.nblocks ? J.blocks[blk + 1].pc : (uint32_t)p->ncode;
         jf->nbc += end - J.blocks[blk].pc;
       }
-    jf->next = jit_state.all;
-    jit_state.all = jf;
-    p->jit = jf;
     pf->jitversions++;
     jit_state.ncompiled++;
     jit_state.nbc += jf->nbc;
@@ -216,7 +243,6 @@ void jit_compile(State *L, Proto *p)
       fprintf(stderr, "---- jit: %s machine code, %zu bytes at %p\n", name, b.n, (void *)jf->code);
       disasm(jf->code, b.n, stderr);
     }
-    jf = NULL;
   } else {
     pf->nojit = 1;
     jit_state.nfailed++;
@@ -224,12 +250,35 @@ void jit_compile(State *L, Proto *p)
       fprintf(stderr, "jolt: jit: %s not compiled: %s\n", name, J.why[0] ? J.why : "failed");
   }
   JOLT_PROBE_COMPILE_END(p->fid, ok ? (uint64_t)b.n : 0);
-  free(slots);
   free(entry);
-  free(jf);
   x_free(&b);
   jitb_free(&J);
   jit_state.compile_ns += now_ns() - t0;
+}
+
+int jit_install(State *L, Proto *p, const uint8_t *code, uint32_t size, GCObj **consts,
+                uint32_t nconst, JitExit *exits, uint32_t nexits, uint32_t *entry, uint32_t nbc,
+                char *why, size_t nwhy)
+{
+  if (p->jit || !p->prof || !jit_state.on || jit_state.stress) {
+    snprintf(why, nwhy, p->jit ? "already compiled" : "the JIT is off");
+    return -1;
+  }
+  /* The proto may be black already: its new constants must not stay white. */
+  for (uint32_t i = 0; i < nconst; i++)
+    gc_objbarrier(L, p, consts[i]);
+  JitFn *jf = place(p, code, size, consts, nconst, exits, nexits, entry, why, nwhy);
+  if (!jf)
+    return -1;
+  jf->nbc = nbc;
+  p->prof->jitversions++;
+  jit_state.nloaded++;
+  jit_state.loadedbytes += size;
+  char name[OBJ_IDSIZE + 32];
+  fnname(p, name, sizeof name);
+  JOLT_PROBE_TIER(p->fid, 2);
+  jitmem_perfmap(jf->code, size, name);
+  return 0;
 }
 
 int jit_due(Proto *p, int loop)
@@ -528,6 +577,9 @@ void jit_report(FILE *out)
           " (%.1f bytes per bytecode)\n", (unsigned long long)s->ncompiled,
           (unsigned long long)s->nbc, (unsigned long long)s->codebytes, s->compile_ns / 1e6,
           s->nbc ? (double)s->codebytes / (double)s->nbc : 0.0);
+  if (s->nloaded)
+    fprintf(out, "jit: %llu functions loaded from a snapshot, %llu code bytes\n",
+            (unsigned long long)s->nloaded, (unsigned long long)s->loadedbytes);
   fprintf(out, "jit: %llu not compilable, %llu versions retired, %llu entries, %llu step exits, "
           "%llu native steps\n", (unsigned long long)s->nfailed, (unsigned long long)s->nretired,
           (unsigned long long)s->nentries, (unsigned long long)s->nsteps,

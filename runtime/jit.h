@@ -102,6 +102,7 @@ typedef struct JitState {
   uint32_t maxrecompiles; /* versions of one function before the JIT gives up on it */
   /* counters */
   uint64_t ncompiled, nfailed, nbc, codebytes, nretired, nsteps, nentries, nnative;
+  uint64_t nloaded, loadedbytes;   /* code installed from a snapshot (jit_install) */
   uint64_t deopts[JR__N];
   double compile_ns;
   JitFn *all;
@@ -119,6 +120,12 @@ void jit_report(FILE *out);                     /* --stats */
 
 /* Tier-up: compile p (from its profile) now. Sets p->jit or marks p as not compilable. */
 J_HIDDEN void jit_compile(State *L, Proto *p);
+/* Install code that another process compiled for p (a snapshot's, already validated): its
+ * slot-table constants bound to this process's objects, exits, entries (per pc offset+1, ncode+1
+ * of them). Takes ownership of consts, exits and entry on success (0); -1 and why otherwise. */
+J_HIDDEN int jit_install(State *L, Proto *p, const uint8_t *code, uint32_t size, GCObj **consts,
+                         uint32_t nconst, JitExit *exits, uint32_t nexits, uint32_t *entry,
+                         uint32_t nbc, char *why, size_t nwhy);
 /* Whether p is due for compilation (hot, not given up). */
 J_HIDDEN int jit_due(Proto *p, int loop);
 /* Run compiled code of p from pc (an entry of p->jit); returns the exit taken. */

@@ -50,6 +50,8 @@ JOLT_SEMAPHORE(compile_begin);
 JOLT_SEMAPHORE(compile_end);
 JOLT_SEMAPHORE(deopt);
 JOLT_SEMAPHORE(tier);
+JOLT_SEMAPHORE(snapshot);
+JOLT_SEMAPHORE(snap_bind);
 
 /* True while some tracer is attached to probe `name`. */
 #define JOLT_PROBE_ENABLED(name) __builtin_expect(jolt_##name##_semaphore != 0, 0)
@@ -93,5 +95,11 @@ JOLT_SEMAPHORE(tier);
   JOLT_PROBE_3(deopt, (unsigned long long)(fid), (int)(pc), (int)(reason))
 #define JOLT_PROBE_TIER(fid, level) \
   JOLT_PROBE_2(tier, (unsigned long long)(fid), (int)(level))
+/* A snapshot was written (path, function records, functions with code) / bound in a new
+ * process (functions bound, with code, compiled from their record). */
+#define JOLT_PROBE_SNAPSHOT(path, nfuncs, ncode) \
+  JOLT_PROBE_3(snapshot, (const char *)(path), (unsigned)(nfuncs), (unsigned)(ncode))
+#define JOLT_PROBE_SNAP_BIND(fid, how) \
+  JOLT_PROBE_2(snap_bind, (unsigned long long)(fid), (int)(how))
 
 #endif

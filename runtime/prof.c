@@ -4,6 +4,7 @@
 #include "state.h"
 #include "gc.h"
 #include "bc.h"
+#include "snap_rt.h"
 
 /* -- Function ids ----------------------------------------------------------------------- */
 
@@ -118,6 +119,7 @@ static void attach(State *L, Proto *p, uint64_t srchash)
 void prof_attach(State *L, Proto *p)
 {
   attach(L, p, prof_srchash(p));
+  snap_bind(L, p);   /* a jump-start: records (and code) of the functions just compiled */
 }
 
 void prof_free(State *L, Proto *p)

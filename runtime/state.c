@@ -14,6 +14,7 @@
 #include "func.h"
 #include "tab.h"
 #include "vm.h"
+#include "snap_rt.h"
 #include "probe.h"
 
 #define STATE_STACK0 (2 * API_MINSTACK + STACK_EXTRA)
@@ -133,6 +134,7 @@ void state_close(State *L)
   if (L->stack)
     call_rawrunprotected(L, close_main, NULL);
   gc_freeall(L);
+  snap_release(L);
   str_freeall(L);
   call_freecis(L);
   if (L->stack)

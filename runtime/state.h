@@ -94,6 +94,7 @@ typedef struct Global {
   CFunction warnf;               /* warn() handler state lives in lib_base.c */
   int warnon;
   ProfState prof;                /* prof.c: live profiles and --stats counters (zeroed at start) */
+  void *snap;                    /* snap_bind.c: the snapshot this process started from, or NULL */
 } Global;
 
 #define G(L) ((L)->g)

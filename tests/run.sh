@@ -2,7 +2,7 @@
 # run.sh: jolt's test runner. Runs every test group and prints TAP 13, ending with one line
 # "N passed, N failed, N skipped"; exits 1 if anything failed. How it works: docs/testing.md.
 #
-#   tests/run.sh [group...]     groups: lua lua_off lua_stress jolt gen gen_off gen_stress genjit
+#   tests/run.sh [group...]     groups: lua lua_off lua_stress snap snap_nocode jolt gen gen_off gen_stress genjit
 #                               genjit_stress bad unit
 #                               asan stress fuzz cli warmup (default: all, in that order)
 #   tests/run.sh --transcript FILE.lua    FILE's masked transcript under jolt (for .expected files)
@@ -30,7 +30,7 @@ mkdir -p build/test
 WORK=$(mktemp -d build/test/run.XXXXXX) || exit 1
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(lua lua_off lua_stress jolt gen gen_off gen_stress genjit genjit_stress bad unit asan stress fuzz cli warmup)
+[ ${#groups[@]} -eq 0 ] && groups=(lua lua_off lua_stress snap snap_nocode jolt gen gen_off gen_stress genjit genjit_stress bad unit asan stress fuzz cli warmup)
 
 npass=0 nfail=0 nskip=0 ntest=0
 
@@ -138,7 +138,7 @@ GEN_BATCHES=$(((GEN_COUNT + GEN_BATCH - 1) / GEN_BATCH))
 
 count() {
 	case $1 in
-	lua | asan | lua_off | lua_stress) echo ${#LUA_TESTS[@]} ;;
+	lua | asan | lua_off | lua_stress | snap | snap_nocode) echo ${#LUA_TESTS[@]} ;;
 	gen | gen_off | gen_stress | genjit | genjit_stress) echo "$GEN_BATCHES" ;;
 	bad) echo ${#BAD_TESTS[@]} ;;
 	fuzz) echo 2 ;;
@@ -310,6 +310,30 @@ group_cli() {
 		esac
 	done
 }
+
+# 7. Jump-starts: each tests/lua program seeds a snapshot (with low tier-up thresholds, so much
+#    of it is compiled), then runs from it through jolt-load, with the shipped code and with
+#    --no-code (compiled from the records), and must still print exactly what lua5.4 prints.
+JOLT_LOAD=${JOLT_LOAD:-build/bin/jolt-load}
+SEED_JARGS=${SEED_JARGS:--j hot=2,hotloop=20}
+group_snap() {
+	local f name wrap="$WORK/jump.sh" snap="$WORK/seed.jsnap"
+	printf '#!/bin/sh\nexec %s %s %s -- "$@"\n' "$PWD/$JOLT_LOAD" "${SNAPARGS:-}" "$snap" >"$wrap"
+	chmod +x "$wrap"
+	for f in "${LUA_TESTS[@]}"; do
+		name="snap$JNAME/$(basename "$f" .lua)"
+		rm -f "$snap"
+		# shellcheck disable=SC2086 # options, split on purpose
+		timeout -k 2 "$TIMEOUT" "$JOLT" $SEED_JARGS --snapshot-out="$snap" "$f" >/dev/null 2>"$WORK/seed.err" </dev/null
+		if [ ! -s "$snap" ]; then
+			fail "$name"
+			{ echo "the seeding run wrote no snapshot:"; head -n 5 "$WORK/seed.err"; } | diag
+			continue
+		fi
+		compare "$name" "$wrap" "$f"
+	done
+}
+group_snap_nocode() { SNAPARGS="--no-code" JNAME="-nocode" group_snap; }
 
 # 6. jolt's own features (profiles, the jolt library): each tests/jolt/X.lua must print what
 #    tests/jolt/X.expected holds (masked like the rest), lua5.4 has nothing to compare with.

@@ -1,0 +1,22 @@
+/* cli.h: the command line of jolt (and of jolt-load, which hands it a snapshot). */
+#ifndef JOLT_CLI_H
+#define JOLT_CLI_H
+
+#include "snap.h"
+
+/* A snapshot for the run, as the loader leaves it: parsed and validated (img, buf owned by
+ * the runtime from here), or refused with the reason already said. */
+typedef struct CliSnap {
+  SnapImage img;
+  uint8_t *buf;
+  int flags;             /* SNAPU_* (snap_rt.h) */
+  const char *path;
+  const char *label;     /* "jolt-load: app.jsnap", the prefix of every message */
+  int refused;           /* 1: run cold (the loader said why) */
+  int or_seed;           /* a refused snapshot is replaced by this run's at exit */
+} CliSnap;
+
+/* argv as lua5.4's (argv[0] is the program's name); the exit status. */
+int cli_main(int argc, char **argv, CliSnap *snap);
+
+#endif
