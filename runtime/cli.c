@@ -302,10 +302,10 @@ static Opts *cur_opts;        /* for os.exit and the snapshot hook */
 static State *main_state;
 
 /* Write the snapshot named by --snapshot-out; a failure is reported, never fatal to the run. */
-static int write_snapshot(State *L, Opts *o)
+static int write_snapshot(State *L, Opts *o, int flags)
 {
   char why[300];
-  if (snap_write(L, o->snapout, why, sizeof why) == 0)
+  if (snap_write(L, o->snapout, flags, why, sizeof why) == 0)
     return 1;
   fprintf(stderr, "%s: snapshot not written: %s\n", PROGNAME, why);
   fflush(stderr);
@@ -328,7 +328,7 @@ static void snapshot_hook(State *L, int event, int line)
   M->basehookcount = saved_count;
   M->hookcount = saved_count;
   snap_requested = 0;
-  write_snapshot(L, cur_opts);
+  write_snapshot(L, cur_opts, 0);
   if (saved_hook && (saved_mask & (1 << event)))
     saved_hook(L, event, line);
 }
@@ -554,7 +554,7 @@ static int exit_with_stats(State *L)
 {
   Opts *o = cur_opts;
   if (o->snapout)
-    write_snapshot(L, o);
+    write_snapshot(L, o, SNAPW_FINAL);
   if (o->stats)
     print_stats(L);
   api_pushvalue(L, api_upvalueindex(1));
@@ -647,7 +647,7 @@ int cli_main(int argc, char **argv, CliSnap *snap)
   if (o.snapout) {
     signal(SIGUSR1, SIG_IGN);
     signal(SIGALRM, SIG_IGN);
-    if (!write_snapshot(L, &o) && o.snapexplicit)
+    if (!write_snapshot(L, &o, SNAPW_FINAL) && o.snapexplicit)
       ok = 0;
   }
   if (o.stats)

@@ -256,6 +256,23 @@ void jit_compile(State *L, Proto *p)
   jit_state.compile_ns += now_ns() - t0;
 }
 
+void jit_refresh(State *L, Proto *p)
+{
+  JitFn *old = p->jit;
+  ProfFn *pf = p->prof;
+  if (!old || old->dead || !pf || old->profstamp == pf->lastevent || jit_state.stress)
+    return;
+  p->jit = NULL;
+  int nojit = pf->nojit;
+  jit_compile(L, p);
+  if (p->jit) {
+    old->dead = 1;      /* superseded: it may still be on the C stack, so it stays placed */
+  } else {              /* the new profile does not compile: keep the code that runs */
+    p->jit = old;
+    pf->nojit = (uint16_t)nojit;
+  }
+}
+
 int jit_install(State *L, Proto *p, const uint8_t *code, uint32_t size, GCObj **consts,
                 uint32_t nconst, JitExit *exits, uint32_t nexits, uint32_t *entry, uint32_t nbc,
                 char *why, size_t nwhy)

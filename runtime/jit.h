@@ -126,6 +126,10 @@ J_HIDDEN void jit_compile(State *L, Proto *p);
 J_HIDDEN int jit_install(State *L, Proto *p, const uint8_t *code, uint32_t size, GCObj **consts,
                          uint32_t nconst, JitExit *exits, uint32_t nexits, uint32_t *entry,
                          uint32_t nbc, char *why, size_t nwhy);
+/* Recompile p from its profile if the profile changed since p's code was compiled (a seeder
+ * ships code of the whole profile, not of the first 200 calls); keeps the old code if the new
+ * version cannot be made. */
+J_HIDDEN void jit_refresh(State *L, Proto *p);
 /* Whether p is due for compilation (hot, not given up). */
 J_HIDDEN int jit_due(Proto *p, int loop);
 /* Run compiled code of p from pc (an entry of p->jit); returns the exit taken. */

@@ -2,12 +2,14 @@
  *   jolt.mark(label)      marks a request or iteration for tracers (USDT probe jolt:mark)
  *   jolt.fid(f)           the function id of a Lua function, as 16 hex digits
  *   jolt.profile(f)       the profile record of a Lua function, as a table (for tests and tools)
+ *   jolt.snapshot(path)   write a snapshot of this process now (true, or nil and the reason)
  */
 #include <stdio.h>
 #include "api.h"
 #include "prof.h"
 #include "bc.h"
 #include "probe.h"
+#include "snap_rt.h"
 
 static int jolt_mark(State *L)
 {
@@ -109,7 +111,22 @@ static int jolt_profile(State *L)
   return 1;
 }
 
+/* A server seeds while it serves: the snapshot is written from where the call is, atomically. */
+static int jolt_snapshot(State *L)
+{
+  const char *path = api_checkstring(L, 1);
+  char why[300];
+  if (snap_write(L, path, 0, why, sizeof why) == 0) {
+    api_pushboolean(L, 1);
+    return 1;
+  }
+  api_pushnil(L);
+  api_pushstring(L, why);
+  return 2;
+}
+
 static const ApiReg jolt_funcs[] = {
+  { "snapshot", jolt_snapshot },
   { "mark", jolt_mark },
   { "fid", jolt_fid },
   { "profile", jolt_profile },

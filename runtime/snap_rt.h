@@ -14,8 +14,11 @@ typedef struct State State;
 #define SNAPU_NOCODE  1      /* profile records only: compile from them, never run shipped code */
 #define SNAPU_VERBOSE 2      /* per function: what was used and why anything was refused */
 
-/* Write a snapshot of L's profiles and compiled code to path (atomically). 0, or -1 and why. */
-int snap_write(State *L, const char *path, char *why, size_t nwhy);
+/* Write a snapshot of L's profiles and compiled code to path (atomically). 0, or -1 and why.
+ * SNAPW_FINAL: the program has ended, so code compiled before its profile settled is compiled
+ * again from the whole profile first (the code a jump-start runs is the seeder's best). */
+#define SNAPW_FINAL 1
+int snap_write(State *L, const char *path, int flags, char *why, size_t nwhy);
 /* The program's identity for snapshots this process writes: the main script's name and the
  * function id of its main chunk (which covers every function of the script). */
 void snap_set_program(const char *name, uint64_t hash);

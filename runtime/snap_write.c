@@ -216,7 +216,7 @@ static int hotfirst(const void *a, const void *b)
   return x < y ? 1 : x > y ? -1 : 0;
 }
 
-int snap_write(State *L, const char *path, char *why, size_t nwhy)
+int snap_write(State *L, const char *path, int flags, char *why, size_t nwhy)
 {
   W w;
   memset(&w, 0, sizeof w);
@@ -229,6 +229,10 @@ int snap_write(State *L, const char *path, char *why, size_t nwhy)
   uint32_t *fids = NULL;
   if (!fns)
     goto oom;
+  if ((flags & SNAPW_FINAL) && jit_state.on)
+    for (ProfFn *f = G(L)->prof.fns; f; f = f->next)
+      if (f->proto && f->proto->jit)
+        jit_refresh(L, f->proto);
   for (ProfFn *f = G(L)->prof.fns; f; f = f->next) {
     if (heat(f) == 0 || !f->proto)
       continue;

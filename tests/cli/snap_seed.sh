@@ -1,0 +1,127 @@
+#!/bin/bash
+# snap_seed.sh: seeding and jump-starting: --snapshot-out at exit and through os.exit, SIGUSR1,
+# --snapshot-after, jolt.snapshot(path), a jump-started process with code compiles nothing,
+# --no-code compiles from the records, a jump-started process seeds the next snapshot, and
+# a changed program keeps its unchanged functions. Exit 0 if all checks pass.
+set -u
+JOLT=${JOLT:-build/bin/jolt}
+JOLT=$(realpath "$JOLT")
+LOAD=$(dirname "$JOLT")/jolt-load
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+[ -x "$LOAD" ] || { echo "FAIL: $LOAD not built"; exit 1; }
+
+cat >app.lua <<'LUA'
+local Vec = {}
+Vec.__index = Vec
+function Vec.new(x, y) return setmetatable({x = x, y = y}, Vec) end
+function Vec:dot(o) return self.x * o.x + self.y * o.y end
+local function work(n)
+  local s = 0
+  for i = 1, n do s = s + Vec.new(i, 2):dot(Vec.new(1, i)) end
+  return s
+end
+local total = 0
+for r = 1, 40 do total = total + work(500) end
+print(total)
+if arg[1] == "exit" then os.exit(3) end
+LUA
+expected=$(lua5.4 app.lua)
+
+# At exit.
+"$JOLT" --snapshot-out=app.jsnap app.lua >out 2>err || fail "seeding run exits $?"
+[ "$(cat out)" = "$expected" ] || fail "seeding run: wrong output"
+[ -s app.jsnap ] || fail "no snapshot written at exit"
+ls app.jsnap.tmp.* >/dev/null 2>&1 && fail "a temporary file was left behind"
+
+# Through os.exit (the status is the program's).
+"$JOLT" --snapshot-out=exit.jsnap app.lua exit >out 2>err
+rc=$?
+[ $rc -eq 3 ] || fail "os.exit(3) under --snapshot-out exits $rc"
+[ -s exit.jsnap ] || fail "no snapshot written through os.exit"
+
+# Jump-started with code: the same output, code bound, nothing compiled.
+"$LOAD" app.jsnap -- --stats app.lua >out 2>err || fail "jolt-load exits $?"
+[ "$(cat out)" = "$expected" ] || fail "jump-start: wrong output"
+grep -q "jolt-load:" err && fail "jump-start: unexpected message: $(grep jolt-load: err)"
+grep -qE "^jit: 0 functions compiled" err || fail "jump-start with code compiled functions: $(grep compiled err)"
+grep -qE "^snapshot: [1-9][0-9]* functions bound \([1-9][0-9]* with code" err ||
+	fail "jump-start: no code bound: $(grep ^snapshot: err)"
+
+# Profile only: compiled at once from the records.
+"$LOAD" --no-code app.jsnap -- --stats app.lua >out 2>err || fail "jolt-load --no-code exits $?"
+[ "$(cat out)" = "$expected" ] || fail "--no-code: wrong output"
+grep -qE "\(0 with code, [1-9][0-9]* compiled from their record" err ||
+	fail "--no-code: nothing compiled from a record: $(grep ^snapshot: err)"
+
+# A jump-started process seeds the next snapshot; its counts include the first one's.
+"$LOAD" app.jsnap -- --snapshot-out=next.jsnap app.lua >out 2>err || fail "re-seeding exits $?"
+[ -s next.jsnap ] || fail "a jump-started process wrote no snapshot"
+"$LOAD" --verbose next.jsnap -- app.lua >out 2>err || fail "jolt-load of the re-seeded snapshot exits $?"
+[ "$(cat out)" = "$expected" ] || fail "re-seeded: wrong output"
+grep -q "profile record and code" err || fail "re-seeded snapshot carries no code"
+
+# jolt.snapshot(path) from Lua, and its error for a path that cannot be written.
+cat >api.lua <<'LUA'
+local function f(x) return x * 2 end
+for i = 1, 1000 do f(i) end
+print(jolt.snapshot("api.jsnap"))
+local ok, err = jolt.snapshot("nodir/x.jsnap")
+print(ok, err ~= nil and err:match("nodir") ~= nil)
+LUA
+"$JOLT" api.lua >out 2>err || fail "jolt.snapshot script exits $?"
+[ "$(head -n 1 out)" = "true" ] || fail "jolt.snapshot did not return true: $(cat out err)"
+[ "$(sed -n 2p out)" = "nil	true" ] || fail "jolt.snapshot to a bad path: $(sed -n 2p out)"
+[ -s api.jsnap ] || fail "jolt.snapshot wrote nothing"
+
+# SIGUSR1 while the program runs, and --snapshot-after: written before the program ends.
+cat >server.lua <<'LUA'
+local function handle(i) return (i * 7) % 13 end
+io.write("ready\n") io.stdout:flush()
+local t0, s = os.clock(), 0
+while os.clock() - t0 < 4 do
+  if io.open("stop") then break end
+  for i = 1, 1000 do s = s + handle(i) end
+end
+print(s > 0)
+LUA
+"$JOLT" --snapshot-out=usr1.jsnap server.lua >out 2>err &
+pid=$!
+for _ in $(seq 100); do grep -q ready out 2>/dev/null && break; sleep 0.05; done
+sleep 0.3
+kill -USR1 $pid
+for _ in $(seq 100); do [ -s usr1.jsnap ] && break; sleep 0.05; done
+[ -s usr1.jsnap ] || fail "SIGUSR1 wrote no snapshot while the program ran"
+kill -0 $pid 2>/dev/null || fail "the program ended before SIGUSR1 was handled"
+: >stop
+wait $pid || fail "the SIGUSR1 run exits $?"
+rm -f stop
+"$LOAD" usr1.jsnap -- server.lua >out 2>err
+grep -q "jolt-load:" err && fail "snapshot written on SIGUSR1 refused: $(cat err)"
+
+"$JOLT" --snapshot-after=0.5 --snapshot-out=after.jsnap server.lua >out 2>err &
+pid=$!
+for _ in $(seq 60); do [ -s after.jsnap ] && break; sleep 0.05; done
+[ -s after.jsnap ] || fail "--snapshot-after=0.5 wrote no snapshot within 3 s"
+: >stop
+wait $pid
+rm -f stop
+"$JOLT" --snapshot-after=x app.lua >out 2>err && fail "--snapshot-after=x accepted"
+grep -q "bad value" err || fail "--snapshot-after=x: no clear error"
+
+# A changed program: its unchanged functions keep their records and code.
+cp app.lua app.lua.orig
+sed 's/return self.x \* o.x + self.y \* o.y/return o.x * self.x + self.y * o.y/' app.lua.orig >app.lua
+cmp -s app.lua app.lua.orig && fail "the test did not change the program"
+"$LOAD" --verbose app.jsnap -- --stats app.lua >out 2>err || fail "changed program exits $?"
+[ "$(cat out)" = "$expected" ] || fail "changed program: wrong output"
+grep -q "no record (new or changed)" err || fail "changed program: the changed function was not reported"
+grep -q "program changed" err || fail "changed program: not reported as changed"
+grep -qE "^snapshot: [1-9][0-9]* functions bound" err || fail "changed program: nothing kept"
+cp app.lua.orig app.lua
+
+[ $fails -eq 0 ] || exit 1
+echo "all snapshot seeding checks passed"
