@@ -140,6 +140,7 @@ function steady(b, e,    n, k, i, j, v, tmp, s, K) {
 	if (n - K + 1 >= (n / 10 > 3 ? n / 10 : 3)) { warm[b, e] = K; warmt[b, e] = c[b, e, K] - x[b, e, K] }
 	return s
 }
+function overhead(b, e, s,    n) { n = iters[b, e]; return (n && s != "") ? c[b, e, n] - n * s : "" }
 function haveng(e,    i) { for (i = 1; i <= nb; i++) if (iters[order[i], e]) return 1; return 0 }
 function cval(b, e) { return ((b, e) in compiled) ? compiled[b, e] : "-" }
 function warmat(b, e) {
@@ -168,9 +169,9 @@ END {
 	print "jit/lua, jit/lj: steady-state time of jolt -j on over lua5.4 and luajit (JIT on)"
 	if (haveng("jump")) {
 		printf "\njump-start: first iteration and time to steady state (CPU ms from process start) per engine\n"
-		printf "%-10s %7s | %7s %7s %7s %7s %7s | %7s %7s %7s %7s %7s | %6s %6s %6s | %5s %5s\n", "benchmark",
+		printf "%-10s %7s | %7s %7s %7s %7s %7s | %7s %7s %7s %7s %7s | %7s %7s | %6s %6s %6s %6s | %5s %5s\n", "benchmark",
 			"steady", "1st:jit", "jump", "jump-nc", "mrg", "luajit", "ss:jit", "jump", "jump-nc", "mrg",
-			"luajit", "1st/ss", "cold/j", "mrg/j", "comp", "nc"
+			"luajit", "ovh:jit", "jump", "1st/ss", "cold/j", "ovh", "mrg/j", "comp", "nc"
 		for (i = 1; i <= nb; i++) {
 			b = order[i]
 			sj = steady(b, "jit"); sm = steady(b, "jump-mrg"); sjj = steady(b, "jump")
@@ -178,15 +179,18 @@ END {
 			f = ratio(x[b, "jump", 1], sj); acc("f", f)
 			w = ratio(warmt[b, "jit"], warmt[b, "jump"]); acc("w", w)
 			m = ratio(sm, sjj); acc("m", m)
-			printf "%-10s %7s | %7s %7s %7s %7s %7s | %7s %7s %7s %7s %7s | %6s %6s %6s | %5s %5s\n", b, ms(sj),
+			oj = overhead(b, "jit", sj); oJ = overhead(b, "jump", sj); o = ratio(oj, oJ); acc("o", o)
+			printf "%-10s %7s | %7s %7s %7s %7s %7s | %7s %7s %7s %7s %7s | %7s %7s | %6s %6s %6s %6s | %5s %5s\n", b, ms(sj),
 				ms(x[b, "jit", 1]), ms(x[b, "jump", 1]), ms(x[b, "jump-nc", 1]), ms(x[b, "jump-mrg", 1]),
 				ms(x[b, "luajit", 1]), ms(warmt[b, "jit"]), ms(warmt[b, "jump"]), ms(warmt[b, "jump-nc"]),
-				ms(warmt[b, "jump-mrg"]), ms(warmt[b, "luajit"]), fmt(f), fmt(w), fmt(m),
+				ms(warmt[b, "jump-mrg"]), ms(warmt[b, "luajit"]), ms(oj), ms(oJ), fmt(f), fmt(w), fmt(o), fmt(m),
 				cval(b, "jump"), cval(b, "jump-nc")
 		}
-		printf "%-10s %7s | %39s | %39s | %6s %6s %6s |\n", "geomean", "", "", "", gm("f"), gm("w"), gm("m")
+		printf "%-10s %7s | %39s | %39s | %15s | %6s %6s %6s %6s |\n", "geomean", "", "", "", "", gm("f"), gm("w"), gm("o"), gm("m")
 		print "1st: the first iteration; ss: CPU time from process start when the steady state began (- never)"
 		print "1st/ss: jump 1st over jit steady (goal <= 1.10); cold/j: ss jit over ss jump (goal >= 20);"
+		print "ovh: warm-up overhead, CPU time to the end of the run minus its iterations at jit'"'"'s steady state"
+		print "  (start-up, loading, interpreting, compiling); the ovh column is cold over jump-started;"
 		print "mrg/j: steady state from the merged snapshot over one seeder'"'"'s (goal <= 1.00, noise ~5%);"
 		print "comp, nc: functions compiled by the jump-started process with code (goal 0) and with --no-code"
 	}

@@ -123,5 +123,36 @@ grep -q "program changed" err || fail "changed program: not reported as changed"
 grep -qE "^snapshot: [1-9][0-9]* functions bound" err || fail "changed program: nothing kept"
 cp app.lua.orig app.lua
 
+# Another input than the seeder's: the shipped code's guards fail (types, shapes, callees) and
+# deoptimize; the output stays lua5.4's.
+cat >poly.lua <<'LUA'
+local mode = arg[1]
+local function val(i)
+  if mode == "int" then return i elseif mode == "flt" then return i + 0.5 else return tostring(i) end
+end
+local function obj(i)
+  if mode == "int" then return {a = i, b = 2} elseif mode == "flt" then return {b = 2, a = i} end
+  return setmetatable({}, {__index = function(_, k) return k == "a" and i or 2 end})
+end
+local function sum(t) local s = 0 for i = 1, #t do s = s + t[i] end return s end
+local function dot(o) return o.a * o.b end
+local f = mode == "str" and function(x) return #x end or function(x) return x * 3 end
+local acc = 0
+for r = 1, 300 do
+  local t = {}
+  for i = 1, 50 do t[i] = val(i) end
+  acc = acc + sum(t) + dot(obj(r)) + f(val(r))
+end
+print(mode, acc)
+LUA
+"$JOLT" -j hot=2,hotloop=20 --snapshot-out=poly.jsnap poly.lua int >/dev/null 2>&1
+for mode in int flt str; do
+	want=$(lua5.4 poly.lua $mode 2>&1)
+	got=$("$LOAD" poly.jsnap -- poly.lua $mode 2>&1)
+	[ "$got" = "$want" ] || fail "seeded with int, jump-started with $mode: '$got', expected '$want'"
+	got=$("$LOAD" --no-code poly.jsnap -- poly.lua $mode 2>&1)
+	[ "$got" = "$want" ] || fail "seeded with int, --no-code with $mode: '$got', expected '$want'"
+done
+
 [ $fails -eq 0 ] || exit 1
 echo "all snapshot seeding checks passed"
