@@ -3,8 +3,8 @@
 #   make              build/bin/jolt
 #   make test         install deps, build jolt + asan (+ fuzz with clang), run tests/run.sh
 #   make bench        build jolt + noprof, run tests/bench/run.sh
-#   make demo         install deps, build, run examples/demo.lua with --stats
-#   make install      PREFIX=/usr/local DESTDIR=: bin/jolt and share/doc/jolt/
+#   make demo         install deps, build, seed a snapshot, run cold vs jump-started (tools/demo.sh)
+#   make install      PREFIX=/usr/local DESTDIR=: bin/jolt{,-load,-snap} and share/doc/jolt/
 #   make asan noprof stress fuzz     the variants, each in build/<variant>/
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -38,7 +38,7 @@ VARIANTS      := asan noprof stress
 
 .DELETE_ON_ERROR:
 .PHONY: all test bench demo install clean deps $(VARIANTS) fuzz unit
-all: $(B)/bin/jolt $(B)/bin/jolt-load
+all: $(B)/bin/jolt $(B)/bin/jolt-load $(B)/bin/jolt-snap
 
 # C unit tests (tests/unit/*.c, kselftest style): each links the runtime without its main().
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -65,6 +65,19 @@ $(B)/bin/jolt-load: $(LOAD_OBJ) $(RT_LIB_OBJ)
 $(B)/loader/%.o: WFLAGS += -Iruntime
 -include $(LOAD_OBJ:.o=.d)
 
+# jolt-snap: the snapshot tool (tools/jolt_snap.c, tools/snap_*.c) on the runtime, as jolt-load.
+# A static pattern rule, so that bpf/bpf.mk's rule for the tracer's tools/ objects stays theirs.
+SNAPT_OBJ := $(patsubst %.c,$(B)/%.o,tools/jolt_snap.c $(wildcard tools/snap_*.c))
+$(B)/bin/jolt-snap: $(SNAPT_OBJ) $(RT_LIB_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  LD      $@";)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(SNAPT_OBJ): $(B)/tools/%.o: tools/%.c
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC      $<";)
+	$(Q)$(CC) $(CFLAGS) $(WFLAGS) -Iruntime -c -o $@ $<
+-include $(SNAPT_OBJ:.o=.d)
+
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  CC      $<";)
@@ -84,6 +97,21 @@ $(B)/$(1)/%.o: %.c
 -include $(RT_SRC:%.c=$(B)/$(1)/%.d)
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
+
+# jolt-load under the sanitizers too, so that tests can feed it broken snapshots: the loader on
+# the asan runtime objects without jolt's main(). Its objects have their own rule (the shorter
+# stem wins) because the variant's recipe is fixed at eval time and cannot take -Iruntime.
+ASAN_LOAD_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(wildcard loader/*.c))
+asan: $(B)/asan/bin/jolt-load
+$(B)/asan/bin/jolt-load: $(ASAN_LOAD_OBJ) $(filter-out $(B)/asan/runtime/jolt.o,$(RT_SRC:%.c=$(B)/asan/%.o))
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  LD      $@";)
+	$(Q)$(CC) $(CFLAGS) $(asan_CFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/asan/loader/%.o: loader/%.c
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC      $< [asan]";)
+	$(Q)$(CC) $(CFLAGS) $(WFLAGS) $(asan_CFLAGS) -Iruntime -c -o $@ $<
+-include $(ASAN_LOAD_OBJ:.o=.d)
 
 # libFuzzer target: the runtime without runtime/jolt.c (it holds main()), always built by clang.
 FUZZ_OBJ := $(patsubst %.c,$(B)/fuzz/%.o,$(filter-out runtime/jolt.c,$(RT_SRC)) tests/fuzz/fuzz_parse.c)
@@ -116,12 +144,12 @@ bench: all noprof
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(if $(V),,-s) all
-	$(Q)$(B)/bin/jolt --stats examples/demo.lua
+	$(Q)tools/demo.sh
 
 install: all
-	@$(if $(V),,echo "  INSTALL $(DESTDIR)$(PREFIX)/bin/jolt $(DESTDIR)$(PREFIX)/share/doc/jolt/";)
+	@$(if $(V),,echo "  INSTALL $(DESTDIR)$(PREFIX)/bin/jolt jolt-load jolt-snap $(DESTDIR)$(PREFIX)/share/doc/jolt/";)
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/jolt
-	$(Q)install -m 755 $(B)/bin/jolt $(DESTDIR)$(PREFIX)/bin/jolt
+	$(Q)install -m 755 $(B)/bin/jolt $(B)/bin/jolt-load $(B)/bin/jolt-snap $(DESTDIR)$(PREFIX)/bin/
 	$(Q)install -m 644 $(DOCS) $(DESTDIR)$(PREFIX)/share/doc/jolt/
 
 clean:

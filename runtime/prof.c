@@ -57,10 +57,24 @@ static void fid_const(FidHash *fh, const TValue *k)
   }
 }
 
+/* A file chunk ("@dir/app.lua") is named by its file name alone, so a function keeps its id
+ * whether the script is run as app.lua, ./app.lua or /srv/app/app.lua. */
 uint64_t prof_srchash(const Proto *p)
 {
   FidHash fh = { 0xcbf29ce484222325ULL };
-  fid_str(&fh, p->source);
+  const Str *src = p->source;
+  if (src && src->len > 0 && src->data[0] == '@') {
+    const char *base = src->data + 1;
+    for (const char *c = base; c < src->data + src->len; c++)
+      if (*c == '/')
+        base = c + 1;
+    size_t n = (size_t)(src->data + src->len - base);
+    fid_u64(&fh, n + 1);
+    fid_bytes(&fh, "@", 1);
+    fid_bytes(&fh, base, n);
+  } else {
+    fid_str(&fh, src);
+  }
   return fh.h;
 }
 
