@@ -36,6 +36,8 @@ typedef struct SnapUse {
   char label[256];
   Shape **shapes;             /* per shape record, NULL when it could not be replayed */
   Proto **bound;              /* per function record: the proto bound to it (strong) */
+  uint32_t *pending;          /* records whose call sites name callees not loaded yet */
+  uint32_t npending, cpending;
   /* counters for --stats and --verbose */
   uint32_t nbound, ncode, ncompiled, nrecord, nmissing, ncoderefused;
 } SnapUse;
@@ -105,10 +107,12 @@ static int iscall(const Proto *p, uint32_t pc)
   return op == OP_CALL || op == OP_TAILCALL;
 }
 
-/* Sites: type sets, flags and counts as recorded; seen[] only of the kind the opcode has. */
-static void bindsites(State *L, SnapUse *u, Proto *p, const SnapFunc *f, int withcallees)
+/* Sites: type sets, flags and counts as recorded; seen[] only of the kind the opcode has.
+ * Returns the call sites left without their callees (functions of chunks not loaded yet). */
+static int bindsites(State *L, SnapUse *u, Proto *p, const SnapFunc *f, int withcallees)
 {
   ProfFn *pf = p->prof;
+  int unresolved = 0;
   for (uint32_t j = 0; j < f->nsite; j++) {
     const SnapSite *s = &u->img.sites[f->site0 + j];
     ProfSite *ps = &pf->site[s->pc];
@@ -142,6 +146,8 @@ static void bindsites(State *L, SnapUse *u, Proto *p, const SnapFunc *f, int wit
       }
       if (o)
         obj[n++] = o;
+      else if (call && s->kind[k] == SK_LFN && snap_find(&u->img, s->ref[k]))
+        unresolved++;
     }
     for (int k = 0; k < n; k++)
       gc_objbarrier(L, p, obj[k]);
@@ -151,6 +157,7 @@ static void bindsites(State *L, SnapUse *u, Proto *p, const SnapFunc *f, int wit
     ps->slot1 = slot[1];
     ps->nseen = (uint8_t)n;
   }
+  return unresolved;
 }
 
 /* The record's counts and history; the profile goes on from there in this process. */
@@ -260,7 +267,14 @@ static void codetree(State *L, SnapUse *u, Proto *p)
   const SnapFunc *f = snap_find(&u->img, p->fid);
   if (!f || u->bound[f - u->img.funcs] != p)
     return;
-  bindsites(L, u, p, f, 1);
+  if (bindsites(L, u, p, f, 1) > 0 && u->npending < u->img.nfuncs) {
+    uint32_t *np = u->npending < u->cpending ? u->pending :
+                   realloc(u->pending, (u->cpending = u->cpending * 2 + 8) * sizeof *np);
+    if (np) {
+      u->pending = np;
+      u->pending[u->npending++] = (uint32_t)(f - u->img.funcs);
+    }
+  }
   char name[OBJ_IDSIZE + 16], why[200];
   fname(p, name, sizeof name);
   if (p->jit || !jit_state.on) {
@@ -295,12 +309,29 @@ static void codetree(State *L, SnapUse *u, Proto *p)
   JOLT_PROBE_SNAP_BIND(p->fid, 0);
 }
 
+/* Call sites of earlier chunks whose callees this chunk brought (a module's functions called
+ * by the main script): bound now, so the next compile of the caller can call them directly. */
+static void bindpending(State *L, SnapUse *u)
+{
+  uint32_t keep = 0;
+  for (uint32_t i = 0; i < u->npending; i++) {
+    uint32_t idx = u->pending[i];
+    Proto *q = u->bound[idx];
+    if (q && bindsites(L, u, q, &u->img.funcs[idx], 1) > 0)
+      u->pending[keep++] = idx;
+  }
+  u->npending = keep;
+}
+
 void snap_bind(State *L, Proto *p)
 {
   SnapUse *u = use_of(L);
   if (!u)
     return;
+  uint32_t before = u->npending;
   bindtree(L, u, p);
+  if (before)
+    bindpending(L, u);
   codetree(L, u, p);
 }
 
@@ -429,5 +460,6 @@ void snap_release(State *L)
   free(u->buf);
   free(u->shapes);
   free(u->bound);
+  free(u->pending);
   free(u);
 }

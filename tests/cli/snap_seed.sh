@@ -154,5 +154,34 @@ for mode in int flt str; do
 	[ "$got" = "$want" ] || fail "seeded with int, --no-code with $mode: '$got', expected '$want'"
 done
 
+# A module loaded after the main chunk: the main chunk's call sites get their callees from the
+# module's chunk once require() compiles it, before the caller runs.
+cat >mod.lua <<'LUA'
+local M = {}
+function M.f(x) return x * 2 + 1 end
+return M
+LUA
+cat >main.lua <<'LUA'
+package.path = "./?.lua;" .. package.path
+local m
+local function caller(x) return m.f(x) end
+m = require("mod")
+if arg[1] == "probe" then
+  for _, s in ipairs(jolt.profile(caller).sites) do
+    if s.op == "TAILCALL" or s.op == "CALL" then print(s.op, "callees known", s.seen) end
+  end
+  return
+end
+local s = 0
+for i = 1, 3000 do s = s + caller(i) end
+print(s)
+LUA
+"$JOLT" --snapshot-out=main.jsnap main.lua >/dev/null 2>&1
+[ "$("$LOAD" main.jsnap -- main.lua)" = "$(lua5.4 main.lua)" ] || fail "module program: wrong output"
+got=$("$LOAD" main.jsnap -- main.lua probe)
+case $got in *"callees known	1"*) ;; *) fail "the module's callee was not bound into the caller's call site: $got" ;; esac
+got=$("$JOLT" main.lua probe)
+case $got in *"callees known	1"*) fail "cold: the caller's call site knows a callee before any call: $got" ;; esac
+
 [ $fails -eq 0 ] || exit 1
 echo "all snapshot seeding checks passed"
