@@ -58,10 +58,11 @@ $(B)/bin/jolt: $(RT_OBJ)
 
 # jolt-load: the loader's steps (loader/) on the runtime without jolt's main().
 LOAD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard loader/*.c))
+LOAD_LIBS := -luring -lnuma
 $(B)/bin/jolt-load: $(LOAD_OBJ) $(RT_LIB_OBJ)
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  LD      $@";)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LOAD_LIBS)
 $(B)/loader/%.o: WFLAGS += -Iruntime
 -include $(LOAD_OBJ:.o=.d)
 
@@ -106,7 +107,7 @@ asan: $(B)/asan/bin/jolt-load
 $(B)/asan/bin/jolt-load: $(ASAN_LOAD_OBJ) $(filter-out $(B)/asan/runtime/jolt.o,$(RT_SRC:%.c=$(B)/asan/%.o))
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  LD      $@";)
-	$(Q)$(CC) $(CFLAGS) $(asan_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(asan_CFLAGS) -o $@ $^ $(LDLIBS) $(LOAD_LIBS)
 $(B)/asan/loader/%.o: loader/%.c
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  CC      $< [asan]";)
@@ -116,7 +117,12 @@ $(B)/asan/loader/%.o: loader/%.c
 # libFuzzer target: the runtime without runtime/jolt.c (it holds main()), always built by clang.
 FUZZ_OBJ := $(patsubst %.c,$(B)/fuzz/%.o,$(filter-out runtime/jolt.c,$(RT_SRC)) tests/fuzz/fuzz_parse.c)
 FUZZ_UNDUMP_OBJ := $(patsubst %.c,$(B)/fuzz/%.o,$(filter-out runtime/jolt.c,$(RT_SRC)) tests/fuzz/fuzz_undump.c)
-fuzz: $(B)/fuzz/fuzz_parse $(B)/fuzz/fuzz_undump
+FUZZ_SNAP_OBJ := $(patsubst %.c,$(B)/fuzz/%.o,$(filter-out runtime/jolt.c,$(RT_SRC)) tests/fuzz/fuzz_snap.c)
+fuzz: $(B)/fuzz/fuzz_parse $(B)/fuzz/fuzz_undump $(B)/fuzz/fuzz_snap
+$(B)/fuzz/fuzz_snap: $(FUZZ_SNAP_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  LD      $@";)
+	$(Q)$(FUZZ_CC) $(subst fuzzer-no-link,fuzzer,$(fuzz_CFLAGS)) -o $@ $^ $(LDLIBS)
 $(B)/fuzz/fuzz_undump: $(FUZZ_UNDUMP_OBJ)
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  LD      $@";)
@@ -155,7 +161,7 @@ install: all
 clean:
 	$(Q)rm -rf $(B)
 
--include $(RT_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) $(FUZZ_UNDUMP_OBJ:.o=.d)
+-include $(RT_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) $(FUZZ_UNDUMP_OBJ:.o=.d) $(FUZZ_SNAP_OBJ:.o=.d)
 
 # The eBPF warm-up tracer (built only where clang, bpftool and libbpf are present).
 -include bpf/bpf.mk

@@ -94,7 +94,8 @@ static int load_args(int argc, char **argv, LoadOpts *o)
 /* Step 1: open the file and find what it is. */
 static int load_open(Load *ld, const char *path)
 {
-  ld->fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO must be refused, not waited on for a writer. */
+  ld->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (ld->fd < 0) {
     snprintf(ld->why, sizeof ld->why, "cannot open: %s", strerror(errno));
     return -1;

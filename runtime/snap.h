@@ -188,6 +188,10 @@ typedef struct SnapImage {
  * and outlive img). 0, or -1 with a one-line reason ("truncated: ...", "checksum ...").
  * Checks layers 1-3 of DESIGN.md decision 4; the build and CPU are snap_code_usable's. */
 int snap_parse(const uint8_t *buf, size_t len, SnapImage *img, char *why, size_t nwhy);
+/* The same, for a loader that verified each section's checksum as it streamed it in. */
+#define SNAP_PARSE_CRC_DONE 1
+int snap_parse_ex(const uint8_t *buf, size_t len, SnapImage *img, int flags, char *why,
+                  size_t nwhy);
 void snap_image_free(SnapImage *img);
 /* Only the header: magic, versions, header checksum, section table bounds against filelen. */
 int snap_check_header(const uint8_t *hdr, size_t hlen, uint64_t filelen, char *why, size_t nwhy);

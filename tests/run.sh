@@ -10,6 +10,7 @@
 # Environment (defaults in brackets):
 #   JOLT       binary under test [build/bin/jolt]      LUA   reference [/usr/bin/lua5.4]
 #   JOLT_ASAN  sanitizer build [build/asan/bin/jolt]   FUZZ  libFuzzer target [build/fuzz/fuzz_parse]
+#   FUZZ_UNDUMP, FUZZ_SNAP  the other two [build/fuzz/fuzz_undump, build/fuzz/fuzz_snap]
 #   TIMEOUT    seconds per program [30]                SEED  generator seed [1]
 #   GEN_COUNT  generated programs [300]                FUZZ_TIME  seconds of fuzzing [20]
 #   VERBOSE=1  print the whole difference of a failed test, not only its head
@@ -141,7 +142,7 @@ count() {
 	lua | asan | lua_off | lua_stress | snap | snap_nocode) echo ${#LUA_TESTS[@]} ;;
 	gen | gen_off | gen_stress | genjit | genjit_stress) echo "$GEN_BATCHES" ;;
 	bad) echo ${#BAD_TESTS[@]} ;;
-	fuzz) echo 2 ;;
+	fuzz) echo 3 ;;
 	cli) echo ${#CLI_TESTS[@]} ;;
 	unit) echo ${#UNIT_TESTS[@]} ;;
 	jolt) echo ${#JOLT_TESTS[@]} ;;
@@ -267,11 +268,13 @@ group_asan() {
 	done
 }
 
-# 4b. libFuzzer on the parser for FUZZ_TIME seconds, seeded with tests/lua.
-# fuzz_one NAME BINARY SEEDCMD: run one libFuzzer target for FUZZ_TIME seconds from seeds that
-# SEEDCMD writes into the corpus directory given as its argument.
+# 4b. libFuzzer on the parser (seeded with tests/lua), the binary chunk loader and the snapshot
+#     reader (seeded with what jolt writes), FUZZ_TIME seconds each.
+# fuzz_one NAME BINARY SEEDCMD [MAXLEN]: run one libFuzzer target for FUZZ_TIME seconds from
+# seeds that SEEDCMD writes into the corpus directory given as its argument; inputs are at most
+# MAXLEN bytes (8192).
 fuzz_one() {
-	local name=$1 bin=$2 seed=$3 corpus="$WORK/fuzz-$1" art="$WORK/fuzz-$1-artifacts/"
+	local name=$1 bin=$2 seed=$3 maxlen=${4:-8192} corpus="$WORK/fuzz-$1" art="$WORK/fuzz-$1-artifacts/"
 	if [ ! -x "$bin" ]; then
 		if command -v clang >/dev/null 2>&1; then skip "fuzz/$name" "$bin not built (make fuzz)"
 		else skip "fuzz/$name" "clang with libFuzzer is not installed"; fi
@@ -280,7 +283,7 @@ fuzz_one() {
 	rm -rf "$corpus" "$art" && mkdir -p "$corpus" "$art"
 	$seed "$corpus" >/dev/null 2>&1
 	if timeout -k 5 $((FUZZ_TIME + 60)) "$bin" -max_total_time="$FUZZ_TIME" -timeout=10 \
-		-rss_limit_mb=2048 -max_len=8192 -artifact_prefix="$art" "$corpus" \
+		-rss_limit_mb=2048 -max_len="$maxlen" -artifact_prefix="$art" "$corpus" \
 		>"$WORK/fuzz-$name.log" 2>&1; then
 		pass "fuzz/$name $FUZZ_TIME s"
 	else
@@ -291,9 +294,21 @@ fuzz_one() {
 }
 seed_parse() { [ ${#LUA_TESTS[@]} -gt 0 ] && cp "${LUA_TESTS[@]}" "$1/"; }
 seed_undump() { "$JOLT" tests/fuzz/undump_seeds.lua "$1" "${LUA_TESTS[@]}"; }
+# Snapshots of a few tests/lua programs seeded with low thresholds, so that most of them hold
+# code, and two without; all under the 64 KiB the snapshot fuzzer's inputs may have.
+SNAP_SEEDS=(jit_shapes_meta jit_typechange_upvalue vm_closures gc_churn tab_model coroutine_basic)
+seed_snap() {
+	local f
+	for f in "${SNAP_SEEDS[@]}"; do
+		[ -f "tests/lua/$f.lua" ] || continue
+		timeout -k 2 "$TIMEOUT" "$JOLT" -j hot=2,hotloop=20 --snapshot-out="$1/$f.jsnap" \
+			"tests/lua/$f.lua" >/dev/null 2>&1 </dev/null
+	done
+}
 group_fuzz() {
 	fuzz_one parse "$FUZZ" seed_parse
 	fuzz_one undump "${FUZZ_UNDUMP:-build/fuzz/fuzz_undump}" seed_undump
+	fuzz_one snap "${FUZZ_SNAP:-build/fuzz/fuzz_snap}" seed_snap 65536
 }
 
 # 5. CLI tests: each script gets JOLT; exit 0 pass, 4 skip (last line says why), else fail.
