@@ -2,11 +2,13 @@
  *
  *   jolt-load [options] app.jsnap -- [jolt options] app.lua [args]
  *
- * The loader's steps are separate functions, in the order DESIGN.md gives them: open, read and
- * check the header, read the sections, verify them (checksums, every index), check the age, and
- * hand the image to the runtime, which binds it as the program's functions appear. Any failure
- * is one line on stderr ("jolt-load: app.jsnap: <why>: running cold") and the program runs
- * cold: a snapshot can make a process faster, never make it fail.
+ * The loader's steps are separate functions, in the order DESIGN.md gives them (load.h): pick
+ * and bind the NUMA node, open the file and check its header, reserve the region (huge pages
+ * when the kernel gives them), stream the file into it with io_uring verifying each section's
+ * checksum as it lands, check every index (snap_parse) and the age, and hand the image to the
+ * runtime, which binds it as the program's functions appear. Any failure is one line on stderr
+ * ("jolt-load: app.jsnap: <why>: running cold") and the program runs cold: a snapshot can make
+ * a process faster, never make it fail.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,24 +20,56 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "load.h"
+#include "probe.h"
 #include "snap.h"
 #include "snap_rt.h"
+
+enum { IO_AUTO, IO_URING, IO_READ };
+/* Below this, io_uring's set-up costs more than the reads and huge pages are mostly unused. */
+#define SMALL_SNAPSHOT ((uint64_t)1 << 20)
 
 typedef struct LoadOpts {
   const char *path;
   int nocode, verbose, or_seed;
   double max_age_hours;       /* 0: no limit */
+  int pages;                  /* LOAD_PAGES_* */
+  const char *numa;           /* --numa-node: N or auto; NULL: leave placement alone */
+  int io;                     /* --io: IO_AUTO, IO_URING, IO_READ */
   int argstart;               /* argv index of the jolt command line after "--" */
 } LoadOpts;
 
 typedef struct Load {
   int fd;
   uint64_t filelen;
-  uint8_t *buf;
+  uint8_t hdr[SNAP_PAGE] __attribute__((aligned(64)));
+  int node;                   /* -1: no NUMA placement */
+  LoadRegion region;
+  LoadStream stream;
   SnapImage img;
+  double t0, tphase;          /* CLOCK_MONOTONIC ns: start, end of the last phase */
+  char phases[400];
   char label[300];
   char why[300];
 } Load;
+
+static double now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* A phase ended: its time for --verbose and the load_phase probe. */
+static void phase(Load *ld, const char *name)
+{
+  double t = now_ns();
+  size_t l = strlen(ld->phases);
+  snprintf(ld->phases + l, sizeof ld->phases - l, "%s%s %.3f ms", l ? ", " : "", name,
+           (t - ld->tphase) / 1e6);
+  ld->tphase = t;
+  JOLT_PROBE_LOAD_PHASE(name, (unsigned long long)(t - ld->t0));
+}
 
 static void usage(void)
 {
@@ -44,7 +78,10 @@ static void usage(void)
     "  --no-code         use the profile records only (compile from them)\n"
     "  --verbose         say, per function, what was used and why anything was refused\n"
     "  --max-age=HOURS   refuse snapshots older than this\n"
-    "  --or-seed         when the snapshot is refused, write a fresh one there at exit\n");
+    "  --or-seed         when the snapshot is refused, write a fresh one there at exit\n"
+    "  --pages=MODE      region pages: huge (hugetlb), thp, small, auto (default)\n"
+    "  --numa-node=N     run on NUMA node N (or auto: the node of the current CPU)\n"
+    "  --io=MODE         uring (falls back to read), read, or auto (default: read below 1 MiB)\n");
 }
 
 static int load_args(int argc, char **argv, LoadOpts *o)
@@ -61,7 +98,17 @@ static int load_args(int argc, char **argv, LoadOpts *o)
       o->verbose = 1;
     else if (strcmp(a, "--or-seed") == 0)
       o->or_seed = 1;
-    else if (strncmp(a, "--max-age=", 10) == 0) {
+    else if (strncmp(a, "--pages=", 8) == 0) {
+      if ((o->pages = load_pages_parse(a + 8)) < 0) {
+        fprintf(stderr, "jolt-load: bad value in '%s' (huge, thp, small or auto)\n", a);
+        return -1;
+      }
+    } else if (strncmp(a, "--numa-node=", 12) == 0 && a[12]) {
+      o->numa = a + 12;
+    } else if (strcmp(a, "--io=read") == 0 || strcmp(a, "--io=uring") == 0 ||
+               strcmp(a, "--io=auto") == 0) {
+      o->io = a[5] == 'r' ? IO_READ : a[5] == 'u' ? IO_URING : IO_AUTO;
+    } else if (strncmp(a, "--max-age=", 10) == 0) {
       char *end;
       o->max_age_hours = strtod(a + 10, &end);
       if (*end || a[10] == '\0' || !(o->max_age_hours > 0)) {
@@ -142,38 +189,41 @@ static int readat(int fd, uint8_t *p, size_t n, uint64_t off, char *why, size_t 
   return 0;
 }
 
-/* Step 2: the header alone, before anything else is read or allocated by its numbers. */
+/* Step 2: the header alone, before anything is allocated by its numbers. */
 static int load_header(Load *ld)
 {
   if (ld->filelen > ((uint64_t)1 << 34)) {
     snprintf(ld->why, sizeof ld->why, "too large (%llu bytes)", (unsigned long long)ld->filelen);
     return -1;
   }
-  if (posix_memalign((void **)&ld->buf, SNAP_PAGE, ld->filelen < SNAP_PAGE ? SNAP_PAGE :
-                     (size_t)ld->filelen) != 0) {
-    ld->buf = NULL;
-    snprintf(ld->why, sizeof ld->why, "out of memory");
-    return -1;
-  }
   size_t h = ld->filelen < SNAP_PAGE ? (size_t)ld->filelen : SNAP_PAGE;
-  if (readat(ld->fd, ld->buf, h, 0, ld->why, sizeof ld->why) != 0)
+  if (readat(ld->fd, ld->hdr, h, 0, ld->why, sizeof ld->why) != 0)
     return -1;
-  return snap_check_header(ld->buf, h, ld->filelen, ld->why, sizeof ld->why);
+  return snap_check_header(ld->hdr, h, ld->filelen, ld->why, sizeof ld->why);
 }
 
-/* Step 3: the sections, with plain reads (jolt-load's io_uring path replaces this step). */
-static int load_sections(Load *ld)
+/* Step 3: the region, on the node, faulted in, its pages read back from smaps. */
+static int load_reserve(Load *ld, const LoadOpts *o)
 {
-  if (ld->filelen <= SNAP_PAGE)
-    return 0;
-  return readat(ld->fd, ld->buf + SNAP_PAGE, (size_t)ld->filelen - SNAP_PAGE, SNAP_PAGE, ld->why,
-                sizeof ld->why);
+  int pages = o->pages == LOAD_PAGES_AUTO && ld->filelen < SMALL_SNAPSHOT ? LOAD_PAGES_SMALL :
+              o->pages;
+  return load_region_reserve(&ld->region, (size_t)ld->filelen, pages, ld->node, ld->why,
+                             sizeof ld->why);
 }
 
-/* Step 4: checksums and every index (snap_parse), then the age. */
+/* Step 4: the file into the region, each section's checksum checked as it lands. */
+static int load_sections(Load *ld, const LoadOpts *o)
+{
+  int readonly = o->io == IO_READ || (o->io == IO_AUTO && ld->filelen < SMALL_SNAPSHOT);
+  return load_stream(o->path, ld->fd, ld->region.base, (size_t)ld->filelen, readonly,
+                     &ld->stream, ld->why, sizeof ld->why);
+}
+
+/* Step 5: every index and count (the checksums are done), then the age. */
 static int load_verify(Load *ld, const LoadOpts *o)
 {
-  if (snap_parse(ld->buf, (size_t)ld->filelen, &ld->img, ld->why, sizeof ld->why) != 0)
+  if (snap_parse_ex(ld->region.base, (size_t)ld->filelen, &ld->img, SNAP_PARSE_CRC_DONE, ld->why,
+                    sizeof ld->why) != 0)
     return -1;
   if (o->max_age_hours > 0) {
     double age = difftime(time(NULL), (time_t)ld->img.h->created) / 3600.0;
@@ -186,14 +236,72 @@ static int load_verify(Load *ld, const LoadOpts *o)
   return 0;
 }
 
+/* Step 0: the NUMA node, before any memory is touched; a failure is reported, never fatal. */
+static void load_place(Load *ld, const LoadOpts *o)
+{
+  ld->node = -1;
+  if (!o->numa)
+    return;
+  char why[200];
+  int node = load_numa_pick(o->numa, why, sizeof why);
+  if (node < 0 || load_numa_bind(node, why, sizeof why) != 0) {
+    fprintf(stderr, "%s: --numa-node=%s: %s: placement left to the kernel\n", ld->label, o->numa,
+            why);
+    return;
+  }
+  ld->node = node;
+  if (o->verbose)
+    fprintf(stderr, "%s: node %d%s: CPUs and memory policy bound to it\n", ld->label, node,
+            strcmp(o->numa, "auto") == 0 ? " (auto: the node of this CPU)" : "");
+}
+
+static void report(const Load *ld)
+{
+  const LoadRegion *r = &ld->region;
+  fprintf(stderr, "%s: valid, %llu bytes, %u sections, seeded by %u process(es)\n", ld->label,
+          (unsigned long long)ld->filelen, ld->img.h->nsections, ld->img.h->seeders);
+  const char *got = r->huge_kb >= r->size / 1024 ? "huge pages" :
+                    r->huge_kb ? "partly huge pages" : "4 KiB pages";
+  fprintf(stderr, "%s: region %zu KiB, asked %s, got %s (smaps: KernelPageSize %zu kB, huge "
+          "%zu kB, Rss %zu kB)%s%s\n", ld->label, r->size >> 10, load_pages_name(r->pages), got,
+          r->kernel_page_kb, r->huge_kb, r->rss_kb, r->note[0] ? "; " : "", r->note);
+  const LoadStream *st = &ld->stream;
+  fprintf(stderr, "%s: streamed with %s%s%s, %u requests of %zu KiB, at most %u in flight%s%s\n",
+          ld->label, st->uring ? "io_uring" : "read()", st->fixed ? ", fixed buffers" : "",
+          st->direct ? ", O_DIRECT" : ", buffered", st->reqs, st->chunk >> 10, st->maxinflight,
+          st->note[0] ? "; " : "", st->note);
+  if (ld->node >= 0) {
+    long counts[8];
+    size_t ps = r->kernel_page_kb ? r->kernel_page_kb * 1024 : 4096;
+    int n = load_numa_where(r->base, r->size, ps, counts);
+    if (n >= 0) {
+      fprintf(stderr, "%s: region pages by node:", ld->label);
+      for (int i = 0; i < 8; i++)
+        if (counts[i])
+          fprintf(stderr, " N%d=%ld", i, counts[i]);
+      fprintf(stderr, " (%d of %zu pages present)\n", n, r->size / ps);
+    }
+  }
+}
+
+/* The runtime gives the region back through this when the process no longer needs it. */
+static LoadRegion *live_region;
+static void release_region(uint8_t *buf)
+{
+  (void)buf;
+  if (live_region)
+    load_region_free(live_region);
+  live_region = NULL;
+}
+
 int main(int argc, char **argv)
 {
+  static Load ld;
+  ld.t0 = ld.tphase = now_ns();
+  ld.fd = -1;
   LoadOpts o;
   if (load_args(argc, argv, &o) != 0)
     return 1;
-  Load ld;
-  memset(&ld, 0, sizeof ld);
-  ld.fd = -1;
   snprintf(ld.label, sizeof ld.label, "jolt-load: %s", o.path);
   CliSnap cs;
   memset(&cs, 0, sizeof cs);
@@ -201,22 +309,36 @@ int main(int argc, char **argv)
   cs.label = ld.label;
   cs.or_seed = o.or_seed;
   cs.flags = (o.nocode ? SNAPU_NOCODE : 0) | (o.verbose ? SNAPU_VERBOSE : 0);
-  int ok = load_open(&ld, o.path) == 0 && load_header(&ld) == 0 && load_sections(&ld) == 0 &&
-           load_verify(&ld, &o) == 0;
+  load_place(&ld, &o);
+  int ok = load_open(&ld, o.path) == 0 && load_header(&ld) == 0;
+  if (ok)
+    phase(&ld, "validate");
+  ok = ok && load_reserve(&ld, &o) == 0;
+  if (ok)
+    phase(&ld, "reserve");
+  ok = ok && load_sections(&ld, &o) == 0;
+  if (ok)
+    phase(&ld, "stream");
+  ok = ok && load_verify(&ld, &o) == 0;
+  if (ok)
+    phase(&ld, "verify");
   if (ld.fd >= 0)
     close(ld.fd);
   if (ok) {
     cs.img = ld.img;
-    cs.buf = ld.buf;
+    cs.buf = ld.region.base;
+    cs.release = release_region;
+    live_region = &ld.region;
     if (o.verbose)
-      fprintf(stderr, "%s: valid, %llu bytes, %u sections, seeded by %u process(es)\n", ld.label,
-              (unsigned long long)ld.filelen, ld.img.h->nsections, ld.img.h->seeders);
+      report(&ld);
   } else {
     snap_image_free(&ld.img);
-    free(ld.buf);
+    load_region_free(&ld.region);
     fprintf(stderr, "%s: %s: running cold\n", ld.label, ld.why);
     cs.refused = 1;
   }
+  cs.t0 = ld.t0;
+  memcpy(cs.phases, ld.phases, sizeof cs.phases);
   /* The runtime's command line: argv[0] stays ours, the rest is what followed "--". */
   int n = argc - o.argstart;
   char **av = calloc((size_t)n + 2, sizeof *av);
@@ -230,7 +352,7 @@ int main(int argc, char **argv)
   int status = cli_main(n + 1, av, &cs);
   if (cs.buf) {      /* never handed over (the command line was bad) */
     snap_image_free(&cs.img);
-    free(cs.buf);
+    release_region(cs.buf);
   }
   free(av);
   return status;

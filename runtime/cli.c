@@ -18,6 +18,8 @@
 #include "snap_rt.h"
 #include "state.h"
 #include "vm.h"
+#include "probe.h"
+#include <time.h>
 
 #define PROGNAME "jolt"
 #define VERSION  "jolt 0.1 (Lua 5.4 compatible)"
@@ -377,7 +379,8 @@ static void start_from_snapshot(State *L, Opts *o)
   char why[300];
   const char *script = o->script ? o->argv[o->script] : NULL;
   if (!cs->refused) {
-    if (snap_use(L, &cs->img, cs->buf, script, cs->flags, cs->label, why, sizeof why) == 0) {
+    if (snap_use(L, &cs->img, cs->buf, cs->release, script, cs->flags, cs->label, why,
+                 sizeof why) == 0) {
       cs->buf = NULL;
       return;
     }
@@ -391,14 +394,35 @@ static void start_from_snapshot(State *L, Opts *o)
   }
 }
 
+static double mono_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* jolt-load: the script is bound and about to run its first instruction. */
+static void jump_ready(CliSnap *cs, double tbind)
+{
+  double now = mono_ns(), t = now - cs->t0;
+  JOLT_PROBE_LOAD_PHASE("bind", (unsigned long long)(tbind - cs->t0));
+  JOLT_PROBE_LOAD_PHASE("first_lua", (unsigned long long)t);
+  if (cs->flags & SNAPU_VERBOSE)
+    fprintf(stderr, "%s: phases: %s; bind+parse %.3f ms; first Lua instruction %.3f ms after start\n",
+            cs->label, cs->phases[0] ? cs->phases : "-", (now - tbind) / 1e6, t / 1e6);
+}
+
 static int handle_script(State *L, Opts *o)
 {
   const char *fname = o->argv[o->script];
   if (strcmp(fname, "-") == 0 && strcmp(o->argv[o->script - 1], "--") != 0)
     fname = NULL;   /* stdin */
+  double tb = mono_ns();
   int status = api_loadfile(L, fname, NULL);
   if (status == ST_OK)
     snap_loaded_main(L, fname ? fname : "stdin", lfnvalue(api_index2val(L, -1))->p->fid);
+  if (status == ST_OK && o->snap && o->snap->t0 > 0)
+    jump_ready(o->snap, tb);
   if (status == ST_OK) {
     int n = o->argc - o->script - 1;
     api_checkstackmsg(L, n + 3, "too many arguments to script");

@@ -9,11 +9,14 @@
 typedef struct CliSnap {
   SnapImage img;
   uint8_t *buf;
+  void (*release)(uint8_t *buf);   /* how buf goes back (NULL: free) */
   int flags;             /* SNAPU_* (snap_rt.h) */
   const char *path;
   const char *label;     /* "jolt-load: app.jsnap", the prefix of every message */
   int refused;           /* 1: run cold (the loader said why) */
   int or_seed;           /* a refused snapshot is replaced by this run's at exit */
+  double t0;             /* CLOCK_MONOTONIC ns when the loader started */
+  char phases[400];      /* the loader's phase times, for --verbose */
 } CliSnap;
 
 /* argv as lua5.4's (argv[0] is the program's name); the exit status. */

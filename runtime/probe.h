@@ -52,6 +52,7 @@ JOLT_SEMAPHORE(deopt);
 JOLT_SEMAPHORE(tier);
 JOLT_SEMAPHORE(snapshot);
 JOLT_SEMAPHORE(snap_bind);
+JOLT_SEMAPHORE(load_phase);
 
 /* True while some tracer is attached to probe `name`. */
 #define JOLT_PROBE_ENABLED(name) __builtin_expect(jolt_##name##_semaphore != 0, 0)
@@ -101,5 +102,9 @@ JOLT_SEMAPHORE(snap_bind);
   JOLT_PROBE_3(snapshot, (const char *)(path), (unsigned)(nfuncs), (unsigned)(ncode))
 #define JOLT_PROBE_SNAP_BIND(fid, how) \
   JOLT_PROBE_2(snap_bind, (unsigned long long)(fid), (int)(how))
+/* A jump-start phase ended: its name ("validate", "reserve", "stream", "verify", "bind",
+ * "first_lua") and nanoseconds since jolt-load started. */
+#define JOLT_PROBE_LOAD_PHASE(name, ns) \
+  JOLT_PROBE_2(load_phase, (const char *)(name), (unsigned long long)(ns))
 
 #endif

@@ -28,7 +28,7 @@
 #include <stdio.h>
 
 #define SNAP_MAGIC    "JOLTSNAP"
-#define SNAP_FORMAT   1           /* file layout */
+#define SNAP_FORMAT   2           /* file layout (2: section checksums by snap_checksum) */
 #define SNAP_RECORDS  1           /* record layout and meaning (profile records outlive builds) */
 #define SNAP_PAGE     4096        /* header size and section alignment in the file */
 #define SNAP_MAXSECT  16
@@ -55,7 +55,7 @@ enum {
 typedef struct SnapSection {
   uint32_t kind, flags;
   uint64_t offset, size;          /* file offset (4 KiB aligned) and bytes */
-  uint32_t crc;                   /* CRC-32 (zlib) of the section's bytes */
+  uint32_t crc;                   /* snap_checksum of the section's bytes */
   uint32_t count;                 /* records (strings: strings) */
 } SnapSection;
 
@@ -208,6 +208,8 @@ void snap_build_hex(const uint8_t id[16], char out[33]);
 uint64_t snap_cpu_features(void);
 uint64_t snap_cpu_required(void);       /* what the JIT's code uses */
 uint64_t snap_hash(const void *p, size_t n);   /* 64-bit content hash (program identity) */
+/* The checksum of a section (the header itself keeps zlib's CRC-32, over its 4 KiB). */
+uint32_t snap_checksum(const void *p, size_t n);
 /* Names of the slot-table helpers, JSLOT order (jit_ir.h). */
 extern const char *const snap_import_names[];
 extern const int snap_nimport_names;

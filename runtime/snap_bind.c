@@ -31,6 +31,7 @@
 typedef struct SnapUse {
   SnapImage img;
   uint8_t *buf;
+  void (*release)(uint8_t *buf);   /* how buf goes back (NULL: free) */
   int flags;
   int code_ok;
   char label[256];
@@ -357,8 +358,16 @@ static const char *basename_of(const char *path)
   return s ? s + 1 : path;
 }
 
-int snap_use(State *L, SnapImage *img, uint8_t *buf, const char *script, int flags,
-             const char *label, char *why, size_t nwhy)
+static void releasebuf(uint8_t *buf, void (*release)(uint8_t *))
+{
+  if (release)
+    release(buf);
+  else
+    free(buf);
+}
+
+int snap_use(State *L, SnapImage *img, uint8_t *buf, void (*release)(uint8_t *buf),
+             const char *script, int flags, const char *label, char *why, size_t nwhy)
 {
   const SnapHeader *h = img->h;
   if (script && h->program[0] &&
@@ -366,7 +375,7 @@ int snap_use(State *L, SnapImage *img, uint8_t *buf, const char *script, int fla
     snprintf(why, nwhy, "a snapshot of another program (%.*s, not %s)", (int)sizeof h->program,
              h->program, basename_of(script));
     snap_image_free(img);
-    free(buf);
+    releasebuf(buf, release);
     return -1;
   }
   SnapUse *u = calloc(1, sizeof *u);
@@ -382,12 +391,13 @@ int snap_use(State *L, SnapImage *img, uint8_t *buf, const char *script, int fla
     }
     snprintf(why, nwhy, "out of memory");
     snap_image_free(img);
-    free(buf);
+    releasebuf(buf, release);
     return -1;
   }
   u->img = *img;
   memset(img, 0, sizeof *img);
   u->buf = buf;
+  u->release = release;
   u->flags = flags;
   snprintf(u->label, sizeof u->label, "%s", label);
   char cwhy[200];
@@ -457,7 +467,7 @@ void snap_release(State *L)
     return;
   G(L)->snap = NULL;
   snap_image_free(&u->img);
-  free(u->buf);
+  releasebuf(u->buf, u->release);
   free(u->shapes);
   free(u->bound);
   free(u->pending);

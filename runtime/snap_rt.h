@@ -25,12 +25,13 @@ void snap_set_program(const char *name, uint64_t hash);
 const char *snap_program_name(void);
 uint64_t snap_program_hash(void);
 
-/* Hand a parsed image (and its buffer, both now owned by the runtime) to L before the program
- * is loaded: checks that it is a snapshot of `script`, decides whether its code may run, and
- * replays its shapes. 0, or -1 with the reason in why (the image is then released: run cold).
- * Messages (verbose, refusals of parts) go to stderr prefixed with `label`. */
-int snap_use(State *L, SnapImage *img, uint8_t *buf, const char *script, int flags,
-             const char *label, char *why, size_t nwhy);
+/* Hand a parsed image (and its buffer, both now owned by the runtime; the buffer goes back
+ * through release, or free() when NULL) to L before the program is loaded: checks that it is a
+ * snapshot of `script`, decides whether its code may run, and replays its shapes. 0, or -1 with
+ * the reason in why (the image is then released: run cold). Messages (verbose, refusals of
+ * parts) go to stderr prefixed with `label`. */
+int snap_use(State *L, SnapImage *img, uint8_t *buf, void (*release)(uint8_t *buf),
+             const char *script, int flags, const char *label, char *why, size_t nwhy);
 /* prof_attach's hook: bind the functions of a freshly compiled chunk to their records. */
 J_HIDDEN void snap_bind(State *L, Proto *p);
 /* After the main script is loaded: note a changed program (verbose) and set its identity. */

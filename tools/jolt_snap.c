@@ -76,7 +76,8 @@ static const char usage_text[] =
   "       jolt-snap verify FILE [--script app.lua]\n"
   "       jolt-snap merge A B [C...] -o OUT\n"
   "       jolt-snap diff A B\n"
-  "       jolt-snap diff A --script app.lua\n";
+  "       jolt-snap diff A --script app.lua\n"
+  "       jolt-snap gen --mib=N [--program=app.lua] -o OUT   (synthetic, for loader benchmarks)\n";
 
 int tool_usage(void)
 {
@@ -551,6 +552,8 @@ int main(int argc, char **argv)
     return cmd_merge(argc - 2, argv + 2);
   if (strcmp(cmd, "diff") == 0)
     return cmd_diff(argc - 2, argv + 2);
+  if (strcmp(cmd, "gen") == 0)
+    return cmd_gen(argc - 2, argv + 2);
   fprintf(stderr, "jolt-snap: unknown command '%s'\n", cmd);
   return tool_usage();
 }

@@ -34,5 +34,6 @@ int tool_usage(void);
 
 int cmd_merge(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_gen(int argc, char **argv);     /* snap_gen.c: a synthetic snapshot (benchmarks) */
 
 #endif

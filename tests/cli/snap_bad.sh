@@ -189,7 +189,7 @@ case_truncated() {
 header_edits() {
 	cat <<EOF
 magic=JOLTSNAQ|cold|not a jolt snapshot
-format+=1|cold|snapshot format 2
+format+=1|cold|snapshot format [0-9]+, this jolt reads format
 header_size=8192|cold|bad header size
 build_id=0123456789abcdef0123456789abcdef|records|built by another jolt
 bcid+=1|cold|another bytecode

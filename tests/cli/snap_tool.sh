@@ -66,7 +66,7 @@ fidof() { "$SNAP" inspect "$1" | awk -v f="$2" '$1 == f { print $2 }'; }
 "$SNAP" inspect int.jsnap >insp.out 2>&1
 rc=$?
 check "inspect exits 0" test $rc -eq 0
-check "inspect: header" eval 'has insp.out "^  format: +1 \(records 1\)$" &&
+check "inspect: header" eval 'has insp.out "^  format: +[0-9]+ \(records 1\)$" &&
 	has insp.out "^  program: +prog\.lua \(hash $mainfid\)$" && has insp.out "^  seeders: +1$" &&
 	has insp.out "^  created: +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$" &&
 	has insp.out "^  build id: +[0-9a-f]{32}$" && has insp.out "^  samples: +[1-9][0-9]*$"'

@@ -68,7 +68,7 @@ static void fix_checksums(uint8_t *buf, size_t len)
   for (uint32_t i = 0; i < n; i++) {
     SnapSection *s = &h->sect[i];
     if (s->offset <= len && s->size <= len - s->offset)
-      s->crc = (uint32_t)crc32(0L, buf + s->offset, (uInt)s->size);
+      s->crc = snap_checksum(buf + s->offset, s->size);
   }
   h->header_crc = 0;
   h->header_crc = (uint32_t)crc32(0L, buf, SNAP_PAGE);

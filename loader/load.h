@@ -1,0 +1,69 @@
+/* load.h: the loader's steps, each its own module (DESIGN.md, "The loader, step by step"):
+ *
+ *   load_numa.c    choose the NUMA node, bind the process's CPUs and memory policy to it
+ *   load_region.c  reserve the region the snapshot goes into: 2 MiB aligned, hugetlb, THP or
+ *                  4 KiB pages, bound to the node, faulted in once; what was obtained is read
+ *                  back from /proc/self/smaps, never assumed
+ *   load_stream.c  read the file into the region: io_uring with the region registered as fixed
+ *                  buffers, several 1-4 MiB reads in flight, O_DIRECT where the file system takes
+ *                  it, each section's checksum verified as soon as its last byte is in; plain
+ *                  read() when io_uring or registration is refused
+ *   jolt_load.c    the options, the order of the steps, the hand-over to the runtime
+ *
+ * Every fallback is reported by --verbose and counted; none is an error (DESIGN.md decision 7).
+ */
+#ifndef JOLT_LOAD_H
+#define JOLT_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { LOAD_PAGES_AUTO, LOAD_PAGES_HUGE, LOAD_PAGES_THP, LOAD_PAGES_SMALL };
+
+typedef struct LoadRegion {
+  uint8_t *base;          /* 2 MiB aligned */
+  size_t size;            /* bytes mapped (a multiple of 2 MiB) */
+  int pages;              /* LOAD_PAGES_* obtained (before verification) */
+  /* read back from /proc/self/smaps after the first touch */
+  size_t kernel_page_kb;  /* KernelPageSize */
+  size_t huge_kb;         /* AnonHugePages + Private_Hugetlb + Shared_Hugetlb */
+  size_t rss_kb;          /* Rss (hugetlb pages are not in it) */
+  char note[160];         /* fallbacks taken, for --verbose */
+} LoadRegion;
+
+/* Reserve a region of at least `bytes` with page mode `mode`, bound to NUMA node `node` (-1:
+ * none) before its first touch, then fault it in. AUTO tries hugetlb when enough huge pages are
+ * free, then THP, then 4 KiB. 0, or -1 and why (nothing could be mapped). */
+int load_region_reserve(LoadRegion *r, size_t bytes, int mode, int node, char *why, size_t nwhy);
+/* Read the region's page sizes back from /proc/self/smaps (fills kernel_page_kb, huge_kb,
+ * rss_kb); 0, or -1 when its mapping was not found. */
+int load_region_verify(LoadRegion *r);
+void load_region_free(LoadRegion *r);
+const char *load_pages_name(int mode);
+int load_pages_parse(const char *s);    /* "huge", "thp", "small", "auto"; -1 if none */
+
+typedef struct LoadStream {
+  int uring;              /* 1: io_uring was used */
+  int fixed;              /* 1: the region was registered as fixed buffers */
+  int direct;             /* 1: O_DIRECT reads */
+  unsigned reqs;          /* read requests completed */
+  unsigned maxinflight;
+  size_t chunk;           /* bytes per request */
+  char note[200];         /* fallbacks taken */
+} LoadStream;
+
+/* Stream bytes [0, len) of fd (file `path`, reopened with O_DIRECT when possible) into dst
+ * (the region) and verify every section's checksum of the header already in dst[0..4096) as
+ * it completes. `force_read` skips io_uring. 0, or -1 and why. */
+int load_stream(const char *path, int fd, uint8_t *dst, size_t len, int force_read,
+                LoadStream *st, char *why, size_t nwhy);
+
+/* NUMA: the node to run on ("auto": the node of the CPU we run on now); -1 when libnuma says
+ * NUMA is unavailable. Binding sets the CPU affinity and the memory policy (MPOL_BIND) to it. */
+int load_numa_pick(const char *spec, char *why, size_t nwhy);
+int load_numa_bind(int node, char *why, size_t nwhy);
+/* Where the region's pages are: a count per node (up to 8 nodes) of its first `npages` pages
+ * of `pagesize` bytes, by move_pages queries; returns the pages found or -1. */
+int load_numa_where(const void *base, size_t len, size_t pagesize, long counts[8]);
+
+#endif

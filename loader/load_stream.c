@@ -1,0 +1,276 @@
+/* load_stream.c: the file into the region, at the device's or the memory's speed (load.h).
+ *
+ * The region is registered with io_uring as fixed buffers (at most 1 GiB per buffer), and the
+ * file is read in CHUNK-sized requests, QD in flight, with O_DIRECT when the file system takes
+ * it (offsets and lengths are 4 KiB multiples and the region is 2 MiB aligned, so every request
+ * qualifies). Completions come in any order; a bitmap of finished chunks tells when a section's
+ * last byte is in, and its CRC-32 is checked then, while later chunks are still in flight.
+ * The buffers are unregistered before the region is used (KERNEL.md: registered hugetlb
+ * buffers outlive a process that does not). Where io_uring or registration is refused, plain
+ * reads do the same work, reported in the stream's note.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <liburing.h>
+
+#include "load.h"
+#include "snap.h"
+
+#define QD 8
+#define GIB ((size_t)1 << 30)
+
+typedef struct Verify {
+  const SnapHeader *h;       /* in the region, valid once chunk 0 is in */
+  uint8_t *dst;
+  size_t len, chunk;
+  uint8_t *done;             /* per chunk */
+  uint32_t checked;          /* sections verified (bits by table index) */
+  char *why; size_t nwhy;
+} Verify;
+
+static void note(LoadStream *st, const char *fmt, const char *arg)
+{
+  size_t l = strlen(st->note);
+  snprintf(st->note + l, sizeof st->note - l, "%s", l ? "; " : "");
+  l = strlen(st->note);
+  snprintf(st->note + l, sizeof st->note - l, fmt, arg);
+}
+
+/* Check every section whose chunks are all in; -1 at the first bad checksum. */
+static int verify_ready(Verify *v)
+{
+  if (!v->done[0])
+    return 0;
+  const SnapHeader *h = v->h;
+  for (uint32_t i = 0; i < h->nsections && i < SNAP_MAXSECT; i++) {
+    const SnapSection *s = &h->sect[i];
+    if (v->checked & (1u << i))
+      continue;
+    if (s->offset > v->len || s->size > v->len - s->offset)
+      continue;       /* out of bounds: the header check reports it */
+    size_t first = (size_t)(s->offset / v->chunk);
+    size_t last = s->size ? (size_t)((s->offset + s->size - 1) / v->chunk) : first;
+    size_t c;
+    for (c = first; c <= last && v->done[c]; c++) {}
+    if (c <= last)
+      continue;
+    if (snap_checksum(v->dst + s->offset, s->size) != s->crc) {
+      snprintf(v->why, v->nwhy, "section %s checksum mismatch (corrupt)", snap_section_name(s->kind));
+      return -1;
+    }
+    v->checked |= 1u << i;
+  }
+  return 0;
+}
+
+/* Plain reads, chunk by chunk, verifying as the prefix grows. */
+static int stream_read(int fd, Verify *v, LoadStream *st)
+{
+  size_t nchunks = (v->len + v->chunk - 1) / v->chunk;
+  for (size_t c = 0; c < nchunks; c++) {
+    size_t off = c * v->chunk, want = v->len - off < v->chunk ? v->len - off : v->chunk;
+    size_t got = 0;
+    while (got < want) {
+      /* O_DIRECT wants whole 4 KiB blocks: ask for the rounded length, take what the file has. */
+      size_t ask = ((want - got) + 4095) & ~(size_t)4095;
+      ssize_t r = pread(fd, v->dst + off + got, ask, (off_t)(off + got));
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0) {
+        snprintf(v->why, v->nwhy, "read error: %s", strerror(errno));
+        return -1;
+      }
+      if (r == 0) {
+        snprintf(v->why, v->nwhy, "truncated while reading (the file ends at %zu bytes)", off + got);
+        return -1;
+      }
+      got += (size_t)r;
+      st->reqs++;
+    }
+    v->done[c] = 1;
+    if (verify_ready(v) != 0)
+      return -1;
+  }
+  st->maxinflight = 1;
+  return 0;
+}
+
+/* The region as fixed buffers, one per GiB; returns how many, 0 when refused. */
+static int register_region(struct io_uring *ring, uint8_t *dst, size_t size)
+{
+  struct iovec iov[64];
+  int n = 0;
+  for (size_t off = 0; off < size && n < 64; off += GIB, n++) {
+    iov[n].iov_base = dst + off;
+    iov[n].iov_len = size - off < GIB ? size - off : GIB;
+  }
+  if ((size + GIB - 1) / GIB > 64)
+    return 0;
+  return io_uring_register_buffers(ring, iov, (unsigned)n) == 0 ? n : 0;
+}
+
+typedef struct Req { size_t off, want, got; } Req;
+
+static int submit(struct io_uring *ring, int fd, Verify *v, Req *rq, int fixed)
+{
+  struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+  if (!sqe)
+    return -1;
+  size_t off = rq->off + rq->got, ask = ((rq->want - rq->got) + 4095) & ~(size_t)4095;
+  if (fixed)
+    io_uring_prep_read_fixed(sqe, fd, v->dst + off, (unsigned)ask, off, (int)(off / GIB));
+  else
+    io_uring_prep_read(sqe, fd, v->dst + off, (unsigned)ask, off);
+  io_uring_sqe_set_data(sqe, rq);
+  return 0;
+}
+
+/* io_uring: 0 done, -1 failed (why set), 1 refused before any read (fall back). */
+static int stream_uring(int fd, Verify *v, size_t regionsize, LoadStream *st)
+{
+  struct io_uring ring;
+  int e = io_uring_queue_init(QD, &ring, 0);
+  if (e < 0) {
+    note(st, "io_uring refused (%s): plain reads", strerror(-e));
+    return 1;
+  }
+  st->uring = 1;
+  st->fixed = register_region(&ring, v->dst, regionsize) > 0;
+  if (!st->fixed)
+    note(st, "%s", "buffer registration refused: unregistered io_uring reads");
+  size_t nchunks = (v->len + v->chunk - 1) / v->chunk, next = 0, finished = 0;
+  Req reqs[QD];
+  Req *freeq[QD];
+  int nfree = QD, inflight = 0, rc = 0;
+  for (int i = 0; i < QD; i++)
+    freeq[i] = &reqs[i];
+  while (finished < nchunks && rc == 0) {
+    while (nfree > 0 && next < nchunks) {
+      Req *rq = freeq[--nfree];
+      rq->off = next * v->chunk;
+      rq->want = v->len - rq->off < v->chunk ? v->len - rq->off : v->chunk;
+      rq->got = 0;
+      next++;
+      submit(&ring, fd, v, rq, st->fixed);
+      inflight++;
+    }
+    if ((unsigned)inflight > st->maxinflight)
+      st->maxinflight = (unsigned)inflight;
+    io_uring_submit(&ring);
+    struct io_uring_cqe *cqe;
+    e = io_uring_wait_cqe(&ring, &cqe);
+    if (e < 0) {
+      if (e == -EINTR)
+        continue;
+      snprintf(v->why, v->nwhy, "io_uring wait: %s", strerror(-e));
+      rc = -1;
+      break;
+    }
+    Req *rq = io_uring_cqe_get_data(cqe);
+    int res = cqe->res;
+    io_uring_cqe_seen(&ring, cqe);
+    inflight--;
+    st->reqs++;
+    if (res < 0) {
+      snprintf(v->why, v->nwhy, "read error: %s", strerror(-res));
+      rc = -1;
+    } else if (res == 0) {
+      snprintf(v->why, v->nwhy, "truncated while reading (the file ends at %zu bytes)",
+               rq->off + rq->got);
+      rc = -1;
+    } else {
+      rq->got += (size_t)res;
+      if (rq->got < rq->want) {           /* a short read: ask for the rest */
+        submit(&ring, fd, v, rq, st->fixed);
+        inflight++;
+        continue;
+      }
+      v->done[rq->off / v->chunk] = 1;
+      finished++;
+      freeq[nfree++] = rq;
+      rc = verify_ready(v);
+    }
+  }
+  /* Nothing may still write into the region once it is handed on. */
+  while (inflight > 0) {
+    struct io_uring_cqe *cqe;
+    if (io_uring_wait_cqe(&ring, &cqe) < 0)
+      break;
+    io_uring_cqe_seen(&ring, cqe);
+    inflight--;
+  }
+  if (st->fixed)
+    io_uring_unregister_buffers(&ring);
+  io_uring_queue_exit(&ring);
+  return rc;
+}
+
+/* The share of the file's pages in the page cache (mincore of a mapping of it; nothing is
+ * read). When most are there, buffered reads copy at memory speed and O_DIRECT would go to the
+ * device instead. */
+static double resident(int fd, size_t len)
+{
+  void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+  if (m == MAP_FAILED)
+    return 0;
+  size_t np = (len + 4095) / 4096, in = 0;
+  unsigned char *vec = malloc(np);
+  if (vec && mincore(m, len, vec) == 0)
+    for (size_t i = 0; i < np; i++)
+      in += vec[i] & 1;
+  free(vec);
+  munmap(m, len);
+  return np ? (double)in / (double)np : 0;
+}
+
+int load_stream(const char *path, int fd, uint8_t *dst, size_t len, int force_read,
+                LoadStream *st, char *why, size_t nwhy)
+{
+  memset(st, 0, sizeof *st);
+  Verify v = { (const SnapHeader *)dst, dst, len, 0, NULL, 0, why, nwhy };
+  v.chunk = len >= ((size_t)64 << 20) ? ((size_t)4 << 20) : ((size_t)1 << 20);
+  st->chunk = v.chunk;
+  v.done = calloc((len + v.chunk - 1) / v.chunk + 1, 1);
+  if (!v.done) {
+    snprintf(why, nwhy, "out of memory");
+    return -1;
+  }
+  double cached = resident(fd, len);
+  int dfd = cached >= 0.5 ? -1 : open(path, O_RDONLY | O_CLOEXEC | O_DIRECT | O_NONBLOCK);
+  int rfd = fd;
+  if (dfd >= 0) {
+    rfd = dfd;
+    st->direct = 1;
+  } else if (cached >= 0.5) {
+    char b[64];
+    snprintf(b, sizeof b, "%.0f%%", cached * 100);
+    note(st, "%s of the file in the page cache: buffered reads", b);
+  } else {
+    note(st, "O_DIRECT refused (%s): buffered reads", strerror(errno));
+  }
+  size_t regionsize = (len + 4095) & ~(size_t)4095;   /* what the reads may touch */
+  int rc = force_read ? 1 : stream_uring(rfd, &v, regionsize, st);
+  if (rc == -1 && st->direct && strstr(why, "Invalid argument")) {
+    /* A file system that opens O_DIRECT but refuses the reads: once more, buffered. */
+    note(st, "%s", "O_DIRECT reads refused: buffered reads");
+    st->direct = 0;
+    rfd = fd;
+    memset(v.done, 0, (len + v.chunk - 1) / v.chunk + 1);
+    v.checked = 0;
+    rc = force_read ? 1 : stream_uring(rfd, &v, regionsize, st);
+  }
+  if (rc == 1) {
+    st->uring = st->fixed = 0;
+    rc = stream_read(rfd, &v, st);
+  }
+  if (dfd >= 0)
+    close(dfd);
+  free(v.done);
+  return rc;
+}
