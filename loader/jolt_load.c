@@ -36,6 +36,7 @@ typedef struct LoadOpts {
   int pages;                  /* LOAD_PAGES_* */
   const char *numa;           /* --numa-node: N or auto; NULL: leave placement alone */
   int io;                     /* --io: IO_AUTO, IO_URING, IO_READ */
+  const char *dump;           /* --dump-region: the region's bytes after streaming (tests) */
   int argstart;               /* argv index of the jolt command line after "--" */
 } LoadOpts;
 
@@ -81,7 +82,8 @@ static void usage(void)
     "  --or-seed         when the snapshot is refused, write a fresh one there at exit\n"
     "  --pages=MODE      region pages: huge (hugetlb), thp, small, auto (default)\n"
     "  --numa-node=N     run on NUMA node N (or auto: the node of the current CPU)\n"
-    "  --io=MODE         uring (falls back to read), read, or auto (default: read below 1 MiB)\n");
+    "  --io=MODE         uring (falls back to read), read, or auto (default: read below 1 MiB)\n"
+    "  --dump-region=F   write the streamed region's bytes to F (tests compare I/O paths)\n");
 }
 
 static int load_args(int argc, char **argv, LoadOpts *o)
@@ -103,6 +105,8 @@ static int load_args(int argc, char **argv, LoadOpts *o)
         fprintf(stderr, "jolt-load: bad value in '%s' (huge, thp, small or auto)\n", a);
         return -1;
       }
+    } else if (strncmp(a, "--dump-region=", 14) == 0 && a[14]) {
+      o->dump = a + 14;
     } else if (strncmp(a, "--numa-node=", 12) == 0 && a[12]) {
       o->numa = a + 12;
     } else if (strcmp(a, "--io=read") == 0 || strcmp(a, "--io=uring") == 0 ||
@@ -284,6 +288,15 @@ static void report(const Load *ld)
   }
 }
 
+static void dump_region(const Load *ld, const char *path)
+{
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(ld->region.base, 1, (size_t)ld->filelen, f) != (size_t)ld->filelen)
+    fprintf(stderr, "%s: --dump-region=%s: cannot write it\n", ld->label, path);
+  if (f)
+    fclose(f);
+}
+
 /* The runtime gives the region back through this when the process no longer needs it. */
 static LoadRegion *live_region;
 static void release_region(uint8_t *buf)
@@ -331,6 +344,8 @@ int main(int argc, char **argv)
     live_region = &ld.region;
     if (o.verbose)
       report(&ld);
+    if (o.dump)
+      dump_region(&ld, o.dump);
   } else {
     snap_image_free(&ld.img);
     load_region_free(&ld.region);
