@@ -3,6 +3,7 @@
 #   make              build/bin/jolt
 #   make test         install deps, build jolt + asan (+ fuzz with clang), run tests/run.sh
 #   make bench        build jolt + noprof, run tests/bench/run.sh
+#   make bench-loader jolt-load against dd O_DIRECT, read(), mmap (tests/bench/loader.sh)
 #   make demo         install deps, build, seed a snapshot, run cold vs jump-started (tools/demo.sh)
 #   make install      PREFIX=/usr/local DESTDIR=: bin/jolt{,-load,-snap} and share/doc/jolt/
 #   make asan noprof stress fuzz     the variants, each in build/<variant>/
@@ -37,7 +38,7 @@ fuzz_CFLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-fr
 VARIANTS      := asan noprof stress
 
 .DELETE_ON_ERROR:
-.PHONY: all test bench demo install clean deps $(VARIANTS) fuzz unit
+.PHONY: all test bench bench-loader demo install clean deps $(VARIANTS) fuzz unit
 all: $(B)/bin/jolt $(B)/bin/jolt-load $(B)/bin/jolt-snap
 
 # C unit tests (tests/unit/*.c, kselftest style): each links the runtime without its main().
@@ -147,6 +148,14 @@ test: deps
 
 bench: all noprof
 	$(Q)tests/bench/run.sh
+
+# The loader against the device and memory limits (tests/bench/loader.sh).
+$(B)/bench/loadpeer: tests/bench/loadpeer.c
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC      $<";)
+	$(Q)$(CC) $(CFLAGS) $(WFLAGS) -o $@ $<
+bench-loader: all $(B)/bench/loadpeer
+	$(Q)tests/bench/loader.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(if $(V),,-s) all

@@ -31,6 +31,9 @@ typedef struct Verify {
   size_t len, chunk;
   uint8_t *done;             /* per chunk */
   uint32_t checked;          /* sections verified (bits by table index) */
+  SnapCk ck[SNAP_MAXSECT];   /* each section's checksum so far */
+  uint64_t hashed[SNAP_MAXSECT];   /* bytes of it absorbed */
+  uint32_t started;          /* sections whose hash has begun (bits by table index) */
   char *why; size_t nwhy;
 } Verify;
 
@@ -42,7 +45,8 @@ static void note(LoadStream *st, const char *fmt, const char *arg)
   snprintf(st->note + l, sizeof st->note - l, fmt, arg);
 }
 
-/* Check every section whose chunks are all in; -1 at the first bad checksum. */
+/* Hash what has arrived of every section, in order, from where its hash stopped; check a
+ * section once its last byte is in. -1 at the first bad checksum. */
 static int verify_ready(Verify *v)
 {
   if (!v->done[0])
@@ -54,17 +58,28 @@ static int verify_ready(Verify *v)
       continue;
     if (s->offset > v->len || s->size > v->len - s->offset)
       continue;       /* out of bounds: the header check reports it */
-    size_t first = (size_t)(s->offset / v->chunk);
-    size_t last = s->size ? (size_t)((s->offset + s->size - 1) / v->chunk) : first;
-    size_t c;
-    for (c = first; c <= last && v->done[c]; c++) {}
-    if (c <= last)
-      continue;
-    if (snap_checksum(v->dst + s->offset, s->size) != s->crc) {
-      snprintf(v->why, v->nwhy, "section %s checksum mismatch (corrupt)", snap_section_name(s->kind));
-      return -1;
+    if (!(v->started & (1u << i)))
+      snap_ck_init(&v->ck[i], s->size);
+    v->started |= 1u << i;
+    for (;;) {
+      uint64_t at = s->offset + v->hashed[i];
+      if (v->hashed[i] < s->size && !v->done[at / v->chunk])
+        break;
+      uint64_t end = (at / v->chunk + 1) * v->chunk;
+      if (end >= s->offset + s->size || v->hashed[i] >= s->size) {
+        uint32_t got = snap_ck_final(&v->ck[i], v->dst + at, (size_t)(s->size - v->hashed[i]));
+        if (got != s->crc) {
+          snprintf(v->why, v->nwhy, "section %s checksum mismatch (corrupt)",
+                   snap_section_name(s->kind));
+          return -1;
+        }
+        v->checked |= 1u << i;
+        break;
+      }
+      /* Chunk ends and section starts are 4 KiB multiples: a whole number of blocks. */
+      snap_ck_blocks(&v->ck[i], v->dst + at, (size_t)(end - at));
+      v->hashed[i] = end - s->offset;
     }
-    v->checked |= 1u << i;
   }
   return 0;
 }
@@ -117,7 +132,7 @@ static int register_region(struct io_uring *ring, uint8_t *dst, size_t size)
 
 typedef struct Req { size_t off, want, got; } Req;
 
-static int submit(struct io_uring *ring, int fd, Verify *v, Req *rq, int fixed)
+static int submit(struct io_uring *ring, int fd, Verify *v, Req *rq, int fixed, int async)
 {
   struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
   if (!sqe)
@@ -128,6 +143,8 @@ static int submit(struct io_uring *ring, int fd, Verify *v, Req *rq, int fixed)
   else
     io_uring_prep_read(sqe, fd, v->dst + off, (unsigned)ask, off);
   io_uring_sqe_set_data(sqe, rq);
+  if (async)       /* cached data is copied by a kernel worker while we hash what came in */
+    sqe->flags |= IOSQE_ASYNC;
   return 0;
 }
 
@@ -157,7 +174,7 @@ static int stream_uring(int fd, Verify *v, size_t regionsize, LoadStream *st)
       rq->want = v->len - rq->off < v->chunk ? v->len - rq->off : v->chunk;
       rq->got = 0;
       next++;
-      submit(&ring, fd, v, rq, st->fixed);
+      submit(&ring, fd, v, rq, st->fixed, !st->direct);
       inflight++;
     }
     if ((unsigned)inflight > st->maxinflight)
@@ -187,7 +204,7 @@ static int stream_uring(int fd, Verify *v, size_t regionsize, LoadStream *st)
     } else {
       rq->got += (size_t)res;
       if (rq->got < rq->want) {           /* a short read: ask for the rest */
-        submit(&ring, fd, v, rq, st->fixed);
+        submit(&ring, fd, v, rq, st->fixed, !st->direct);
         inflight++;
         continue;
       }
@@ -233,7 +250,13 @@ int load_stream(const char *path, int fd, uint8_t *dst, size_t len, int force_re
                 LoadStream *st, char *why, size_t nwhy)
 {
   memset(st, 0, sizeof *st);
-  Verify v = { (const SnapHeader *)dst, dst, len, 0, NULL, 0, why, nwhy };
+  static Verify v;
+  memset(&v, 0, sizeof v);
+  v.h = (const SnapHeader *)dst;
+  v.dst = dst;
+  v.len = len;
+  v.why = why;
+  v.nwhy = nwhy;
   v.chunk = len >= ((size_t)64 << 20) ? ((size_t)4 << 20) : ((size_t)1 << 20);
   st->chunk = v.chunk;
   v.done = calloc((len + v.chunk - 1) / v.chunk + 1, 1);
@@ -262,7 +285,8 @@ int load_stream(const char *path, int fd, uint8_t *dst, size_t len, int force_re
     st->direct = 0;
     rfd = fd;
     memset(v.done, 0, (len + v.chunk - 1) / v.chunk + 1);
-    v.checked = 0;
+    v.checked = v.started = 0;
+    memset(v.hashed, 0, sizeof v.hashed);
     rc = force_read ? 1 : stream_uring(rfd, &v, regionsize, st);
   }
   if (rc == 1) {

@@ -210,6 +210,12 @@ uint64_t snap_cpu_required(void);       /* what the JIT's code uses */
 uint64_t snap_hash(const void *p, size_t n);   /* 64-bit content hash (program identity) */
 /* The checksum of a section (the header itself keeps zlib's CRC-32, over its 4 KiB). */
 uint32_t snap_checksum(const void *p, size_t n);
+/* The same, piece by piece: init with the total length, then blocks in order (each piece a
+ * multiple of 32 bytes), then final with the rest (any length). */
+typedef struct SnapCk { uint64_t a[4]; uint64_t total; } SnapCk;
+void snap_ck_init(SnapCk *c, uint64_t total);
+void snap_ck_blocks(SnapCk *c, const void *p, size_t n);
+uint32_t snap_ck_final(SnapCk *c, const void *tail, size_t n);
 /* Names of the slot-table helpers, JSLOT order (jit_ir.h). */
 extern const char *const snap_import_names[];
 extern const int snap_nimport_names;

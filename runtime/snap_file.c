@@ -66,36 +66,69 @@ static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 -
 
 /* Four independent multiply-rotate lanes over 32-byte blocks, so the multiplies overlap and a
  * core checks several bytes per cycle: a loader verifies sections at memory speed, where
- * zlib's CRC-32 (about 4 GB/s here) would be the bottleneck of a hot page cache. */
-uint32_t snap_checksum(const void *p, size_t n)
+ * zlib's CRC-32 (about 4 GB/s here) would be the bottleneck of a hot page cache. The blocks are
+ * absorbed in order, in pieces of any multiple of 32 bytes (SnapCk), so a loader hashes a
+ * section while the rest of it is still being read. */
+#define CK_P1 0x9e3779b185ebca87ULL
+#define CK_P2 0xc2b2ae3d27d4eb4fULL
+#define CK_P3 0x165667b19e3779f9ULL
+#define CK_P4 0x85ebca77c2b2ae63ULL
+
+void snap_ck_init(SnapCk *c, uint64_t total)
 {
-  const uint64_t P1 = 0x9e3779b185ebca87ULL, P2 = 0xc2b2ae3d27d4eb4fULL,
-                 P3 = 0x165667b19e3779f9ULL, P4 = 0x85ebca77c2b2ae63ULL;
+  c->a[0] = CK_P1 ^ total;
+  c->a[1] = CK_P2;
+  c->a[2] = CK_P3;
+  c->a[3] = CK_P4;
+  c->total = total;
+}
+
+void snap_ck_blocks(SnapCk *c, const void *p, size_t n)
+{
   const uint8_t *b = p;
-  uint64_t a0 = P1 ^ n, a1 = P2, a2 = P3, a3 = P4;
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
+  uint64_t a0 = c->a[0], a1 = c->a[1], a2 = c->a[2], a3 = c->a[3];
+  for (size_t i = 0; i + 32 <= n; i += 32) {
     uint64_t w[4];
     memcpy(w, b + i, 32);
-    a0 = rotl64(a0 + w[0] * P2, 31) * P1;
-    a1 = rotl64(a1 + w[1] * P2, 31) * P1;
-    a2 = rotl64(a2 + w[2] * P2, 31) * P1;
-    a3 = rotl64(a3 + w[3] * P2, 31) * P1;
+    a0 = rotl64(a0 + w[0] * CK_P2, 31) * CK_P1;
+    a1 = rotl64(a1 + w[1] * CK_P2, 31) * CK_P1;
+    a2 = rotl64(a2 + w[2] * CK_P2, 31) * CK_P1;
+    a3 = rotl64(a3 + w[3] * CK_P2, 31) * CK_P1;
   }
-  uint64_t h = rotl64(a0, 1) + rotl64(a1, 7) + rotl64(a2, 12) + rotl64(a3, 18) + n;
+  c->a[0] = a0;
+  c->a[1] = a1;
+  c->a[2] = a2;
+  c->a[3] = a3;
+}
+
+uint32_t snap_ck_final(SnapCk *c, const void *tail, size_t n)
+{
+  const uint8_t *b = tail;
+  size_t full = n & ~(size_t)31;
+  snap_ck_blocks(c, b, full);
+  uint64_t h = rotl64(c->a[0], 1) + rotl64(c->a[1], 7) + rotl64(c->a[2], 12) +
+               rotl64(c->a[3], 18) + c->total;
+  size_t i = full;
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     memcpy(&w, b + i, 8);
-    h = rotl64(h ^ (w * P2), 27) * P1 + P4;
+    h = rotl64(h ^ (w * CK_P2), 27) * CK_P1 + CK_P4;
   }
   for (; i < n; i++)
-    h = rotl64(h ^ (b[i] * P3), 11) * P1;
+    h = rotl64(h ^ (b[i] * CK_P3), 11) * CK_P1;
   h ^= h >> 33;
-  h *= P2;
+  h *= CK_P2;
   h ^= h >> 29;
-  h *= P3;
+  h *= CK_P3;
   h ^= h >> 32;
   return (uint32_t)h;
+}
+
+uint32_t snap_checksum(const void *p, size_t n)
+{
+  SnapCk c;
+  snap_ck_init(&c, n);
+  return snap_ck_final(&c, p, n);
 }
 
 uint64_t snap_hash(const void *p, size_t n)
