@@ -18,6 +18,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <numa.h>
 
 #include "cli.h"
 #include "load.h"
@@ -37,6 +40,8 @@ typedef struct LoadOpts {
   const char *numa;           /* --numa-node: N or auto; NULL: leave placement alone */
   int io;                     /* --io: IO_AUTO, IO_URING, IO_READ */
   const char *dump;           /* --dump-region: the region's bytes after streaming (tests) */
+  int workers;                /* --workers=N: pre-forked workers (0: none) */
+  int per_node;               /* --per-node: a loader and N workers per NUMA node */
   int argstart;               /* argv index of the jolt command line after "--" */
 } LoadOpts;
 
@@ -83,7 +88,10 @@ static void usage(void)
     "  --pages=MODE      region pages: huge (hugetlb), thp, small, auto (default)\n"
     "  --numa-node=N     run on NUMA node N (or auto: the node of the current CPU)\n"
     "  --io=MODE         uring (falls back to read), read, or auto (default: read below 1 MiB)\n"
-    "  --dump-region=F   write the streamed region's bytes to F (tests compare I/O paths)\n");
+    "  --dump-region=F   write the streamed region's bytes to F (tests compare I/O paths)\n"
+    "  --workers=N       load once, then fork N workers sharing its code and records;\n"
+    "                    a worker that dies is restarted, SIGTERM stops them all\n"
+    "  --per-node        with --workers: one loader and N workers per NUMA node\n");
 }
 
 static int load_args(int argc, char **argv, LoadOpts *o)
@@ -105,6 +113,16 @@ static int load_args(int argc, char **argv, LoadOpts *o)
         fprintf(stderr, "jolt-load: bad value in '%s' (huge, thp, small or auto)\n", a);
         return -1;
       }
+    } else if (strncmp(a, "--workers=", 10) == 0) {
+      char *end;
+      long n = strtol(a + 10, &end, 10);
+      if (*end || a[10] == '\0' || n < 1 || n > 4096) {
+        fprintf(stderr, "jolt-load: bad value in '%s' (1 to 4096 workers)\n", a);
+        return -1;
+      }
+      o->workers = (int)n;
+    } else if (strcmp(a, "--per-node") == 0) {
+      o->per_node = 1;
     } else if (strncmp(a, "--dump-region=", 14) == 0 && a[14]) {
       o->dump = a + 14;
     } else if (strncmp(a, "--numa-node=", 12) == 0 && a[12]) {
@@ -266,8 +284,9 @@ static void report(const Load *ld)
           (unsigned long long)ld->filelen, ld->img.h->nsections, ld->img.h->seeders);
   const char *got = r->huge_kb >= r->size / 1024 ? "huge pages" :
                     r->huge_kb ? "partly huge pages" : "4 KiB pages";
-  fprintf(stderr, "%s: region %zu KiB, asked %s, got %s (smaps: KernelPageSize %zu kB, huge "
-          "%zu kB, Rss %zu kB)%s%s\n", ld->label, r->size >> 10, load_pages_name(r->pages), got,
+  fprintf(stderr, "%s: region %zu KiB at %p, asked %s, got %s (smaps: KernelPageSize %zu kB, "
+          "huge %zu kB, Rss %zu kB)%s%s\n", ld->label, r->size >> 10, (void *)r->base,
+          load_pages_name(r->pages), got,
           r->kernel_page_kb, r->huge_kb, r->rss_kb, r->note[0] ? "; " : "", r->note);
   const LoadStream *st = &ld->stream;
   fprintf(stderr, "%s: streamed with %s%s%s, %u requests of %zu KiB, at most %u in flight%s%s\n",
@@ -297,6 +316,68 @@ static void dump_region(const Load *ld, const char *path)
     fclose(f);
 }
 
+static int workers_n, workers_verbose;
+static void start_workers(CliSnap *cs)
+{
+  load_workers_run(workers_n, cs->label, workers_verbose);
+}
+
+static pid_t *node_pids;
+static int node_n;
+static void forward_stop(int sig)
+{
+  for (int i = 0; i < node_n; i++)
+    if (node_pids[i] > 0)
+      kill(node_pids[i], sig);
+}
+
+/* --per-node: one loader per node with CPUs, each placed there and forking its own workers;
+ * returns in each of them (with its node in o->numa), the parent waits and exits. */
+static void per_node(LoadOpts *o)
+{
+  static char spec[16];
+  int nodes = 0, list[64];
+  if (numa_available() >= 0)
+    for (int nd = 0; nd <= numa_max_node() && nodes < 64; nd++) {
+      struct bitmask *cpus = numa_allocate_cpumask();
+      if (cpus && numa_node_to_cpus(nd, cpus) == 0 && numa_bitmask_weight(cpus) > 0)
+        list[nodes++] = nd;
+      if (cpus)
+        numa_bitmask_free(cpus);
+    }
+  if (nodes <= 1) {              /* one node (or none known): this process is its loader */
+    snprintf(spec, sizeof spec, "%d", nodes ? list[0] : 0);
+    o->numa = nodes ? spec : o->numa;
+    return;
+  }
+  pid_t pids[64];
+  for (int i = 0; i < nodes; i++) {
+    fflush(NULL);
+    pids[i] = fork();
+    if (pids[i] == 0) {
+      snprintf(spec, sizeof spec, "%d", list[i]);
+      o->numa = spec;
+      return;
+    }
+  }
+  node_pids = pids;
+  node_n = nodes;
+  signal(SIGTERM, forward_stop);
+  signal(SIGINT, forward_stop);
+  int failed = 0, st;
+  for (int i = 0; i < nodes; i++)
+    while (pids[i] > 0) {
+      pid_t r = waitpid(pids[i], &st, 0);
+      if (r == pids[i]) {
+        failed |= !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        break;
+      }
+      if (r < 0 && errno != EINTR)
+        break;
+    }
+  exit(failed);
+}
+
 /* The runtime gives the region back through this when the process no longer needs it. */
 static LoadRegion *live_region;
 static void release_region(uint8_t *buf)
@@ -322,6 +403,8 @@ int main(int argc, char **argv)
   cs.label = ld.label;
   cs.or_seed = o.or_seed;
   cs.flags = (o.nocode ? SNAPU_NOCODE : 0) | (o.verbose ? SNAPU_VERBOSE : 0);
+  if (o.per_node && o.workers > 0)
+    per_node(&o);
   load_place(&ld, &o);
   int ok = load_open(&ld, o.path) == 0 && load_header(&ld) == 0;
   if (ok)
@@ -353,6 +436,11 @@ int main(int argc, char **argv)
     cs.refused = 1;
   }
   cs.t0 = ld.t0;
+  if (o.workers > 0) {
+    workers_n = o.workers;
+    workers_verbose = o.verbose;
+    cs.before_run = start_workers;
+  }
   memcpy(cs.phases, ld.phases, sizeof cs.phases);
   /* The runtime's command line: argv[0] stays ours, the rest is what followed "--". */
   int n = argc - o.argstart;

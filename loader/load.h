@@ -8,6 +8,7 @@
  *                  buffers, several 1-4 MiB reads in flight, O_DIRECT where the file system takes
  *                  it, each section's checksum verified as soon as its last byte is in; plain
  *                  read() when io_uring or registration is refused
+ *   load_workers.c fork workers once everything is bound, restart the ones that die
  *   jolt_load.c    the options, the order of the steps, the hand-over to the runtime
  *
  * Every fallback is reported by --verbose and counted; none is an error (DESIGN.md decision 7).
@@ -65,5 +66,10 @@ int load_numa_bind(int node, char *why, size_t nwhy);
 /* Where the region's pages are: a count per node (up to 8 nodes) of its first `npages` pages
  * of `pagesize` bytes, by move_pages queries; returns the pages found or -1. */
 int load_numa_where(const void *base, size_t len, size_t pagesize, long counts[8]);
+
+/* Pre-fork (load_workers.c): fork n workers from the current state and supervise them. Returns
+ * 0 in each worker (which then runs the program); the parent never returns: it restarts
+ * workers that die and exits when all have ended or after SIGTERM stopped them. */
+int load_workers_run(int n, const char *label, int verbose);
 
 #endif

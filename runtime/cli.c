@@ -423,6 +423,8 @@ static int handle_script(State *L, Opts *o)
     snap_loaded_main(L, fname ? fname : "stdin", lfnvalue(api_index2val(L, -1))->p->fid);
   if (status == ST_OK && o->snap && o->snap->t0 > 0)
     jump_ready(o->snap, tb);
+  if (status == ST_OK && o->snap && o->snap->before_run)
+    o->snap->before_run(o->snap);
   if (status == ST_OK) {
     int n = o->argc - o->script - 1;
     api_checkstackmsg(L, n + 3, "too many arguments to script");

@@ -16,6 +16,9 @@ typedef struct CliSnap {
   int refused;           /* 1: run cold (the loader said why) */
   int or_seed;           /* a refused snapshot is replaced by this run's at exit */
   double t0;             /* CLOCK_MONOTONIC ns when the loader started */
+  /* Called once the script is compiled and bound, before its first instruction (pre-fork:
+   * returns in each worker), or NULL. */
+  void (*before_run)(struct CliSnap *cs);
   char phases[400];      /* the loader's phase times, for --verbose */
 } CliSnap;
 

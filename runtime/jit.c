@@ -256,6 +256,12 @@ void jit_compile(State *L, Proto *p)
   jit_state.compile_ns += now_ns() - t0;
 }
 
+void jit_after_fork(void)
+{
+  if (jit_state.mem)
+    jitmem_after_fork(jit_state.mem);
+}
+
 void jit_refresh(State *L, Proto *p)
 {
   JitFn *old = p->jit;

@@ -116,6 +116,8 @@ extern JitState jit_state;
  * "stressn=N", comma-separated); 0 and a message on a bad one. */
 int jit_option(const char *arg, char *err, size_t errlen);
 void jit_close(void);
+/* A forked worker: code placed before the fork stays shared, new code goes elsewhere. */
+void jit_after_fork(void);
 void jit_report(FILE *out);                     /* --stats */
 
 /* Tier-up: compile p (from its profile) now. Sets p->jit or marks p as not compilable. */

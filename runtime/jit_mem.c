@@ -359,6 +359,13 @@ int jitmem_place(JitMem *m, const uint64_t *slots, int nslots, const uint8_t *co
   return 0;
 }
 
+void jitmem_after_fork(JitMem *m)
+{
+  m->used = JITMEM_CHUNK;          /* the chunks so far are the parent's: never placed into */
+  if (m->fd >= 0 && open_memfd(m, m->mode) != 0)
+    downgrade(m, "a memfd of its own after fork", errno);
+}
+
 int jitmem_setslot(JitMem *m, void *slot_rx, uint64_t value)
 {
   uint8_t *p = slot_rx;

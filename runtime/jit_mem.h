@@ -57,6 +57,10 @@ void jitmem_close(JitMem *m);
  * jitmem_setslot may rewrite (binding a snapshot's slot table). */
 int jitmem_place(JitMem *m, const uint64_t *slots, int nslots, const uint8_t *code,
                  size_t ncode, void **code_rx);
+/* In a child of fork: what is placed so far stays shared with the parent and never changes;
+ * new code goes into new chunks of a memfd of the child's own (two children extending one
+ * shared file would write into each other's code). */
+void jitmem_after_fork(JitMem *m);
 /* Rewrite the slot at executable address `slot_rx` (inside a placed slot table; -EINVAL if
  * outside the region or not 8-aligned) with one 8-byte store. */
 int jitmem_setslot(JitMem *m, void *slot_rx, uint64_t value);
