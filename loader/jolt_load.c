@@ -277,9 +277,10 @@ static void load_place(Load *ld, const LoadOpts *o)
             strcmp(o->numa, "auto") == 0 ? " (auto: the node of this CPU)" : "");
 }
 
-static void report(const Load *ld)
+static void report(Load *ld)
 {
-  const LoadRegion *r = &ld->region;
+  LoadRegion *r = &ld->region;
+  load_region_verify(r);
   fprintf(stderr, "%s: valid, %llu bytes, %u sections, seeded by %u process(es)\n", ld->label,
           (unsigned long long)ld->filelen, ld->img.h->nsections, ld->img.h->seeders);
   const char *got = r->huge_kb >= r->size / 1024 ? "huge pages" :

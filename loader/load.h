@@ -34,7 +34,9 @@ typedef struct LoadRegion {
 
 /* Reserve a region of at least `bytes` with page mode `mode`, bound to NUMA node `node` (-1:
  * none) before its first touch, then fault it in. AUTO tries hugetlb when enough huge pages are
- * free, then THP, then 4 KiB. 0, or -1 and why (nothing could be mapped). */
+ * free, then THP, then 4 KiB. 0, or -1 and why (nothing could be mapped). What the kernel
+ * really gave is load_region_verify's to find (--verbose: reading smaps costs more than a
+ * small snapshot's whole load). */
 int load_region_reserve(LoadRegion *r, size_t bytes, int mode, int node, char *why, size_t nwhy);
 /* Read the region's page sizes back from /proc/self/smaps (fills kernel_page_kb, huge_kb,
  * rss_kb); 0, or -1 when its mapping was not found. */

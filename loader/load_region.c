@@ -147,7 +147,6 @@ int load_region_reserve(LoadRegion *r, size_t bytes, int mode, int node, char *w
   if (madvise(p, size, MADV_POPULATE_WRITE_) != 0)
     for (size_t off = 0; off < size; off += 4096)
       ((volatile uint8_t *)p)[off] = 0;
-  load_region_verify(r);
   return 0;
 }
 
@@ -161,9 +160,12 @@ int load_region_verify(LoadRegion *r)
   uintptr_t lo = (uintptr_t)r->base, hi = lo + r->size;
   r->kernel_page_kb = r->huge_kb = r->rss_kb = 0;
   while (fgets(line, sizeof line, f)) {
-    unsigned long long a, b;
     size_t v;
-    if (sscanf(line, "%llx-%llx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+    /* Attribute lines start with a capital ("Rss:"), mapping lines with a hex address: a
+     * process has hundreds of lines, so only the region's are parsed. */
+    if (line[0] < 'A' || line[0] > 'Z') {
+      char *end;
+      unsigned long long a = strtoull(line, &end, 16), b = *end == '-' ? strtoull(end + 1, NULL, 16) : 0;
       in = a < hi && b > lo;
       found |= in;
       continue;

@@ -222,7 +222,5 @@ extern const int snap_nimport_names;
 
 /* Read a whole file into an 8-aligned buffer (*buf, freed with free()). 0 or -1 and why. */
 int snap_read_file(const char *path, uint8_t **buf, size_t *len, char *why, size_t nwhy);
-/* Make a model hold a copy of an image (jolt-snap merge starts from its first input). */
-int snap_model_from_image(SnapModel *m, const SnapImage *img);
 
 #endif
