@@ -136,6 +136,21 @@ int BPF_USDT(on_mark, const char *label)
 }
 
 SEC("usdt")
+int BPF_USDT(on_load_phase, const char *name, __u64 ns)
+{
+  struct wu_counters *c = counters_of(current_tgid());
+  if (!c)
+    return 0;
+  struct wu_event *e = new_event(c, WU_EV_LOAD);
+  if (!e)
+    return 0;
+  e->a = ns;
+  bpf_probe_read_user_str(e->label, sizeof(e->label), name);
+  bpf_ringbuf_submit(e, 0);
+  return 0;
+}
+
+SEC("usdt")
 int BPF_USDT(on_fn_stable, __u64 fid, __u64 calls)
 {
   struct wu_counters *c = counters_of(current_tgid());

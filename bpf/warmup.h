@@ -37,14 +37,15 @@ enum wu_class {
 
 enum wu_event_type {
   WU_EV_START = 1, WU_EV_EXIT, WU_EV_MARK, WU_EV_GC, WU_EV_STABLE,
-  WU_EV_COMPILE_BEGIN, WU_EV_COMPILE_END
+  WU_EV_COMPILE_BEGIN, WU_EV_COMPILE_END, WU_EV_LOAD
 };
 
 /* One ring-buffer record. For WU_EV_GC: a = kind (JOLT_GC_*), b = bytes freed (signed),
  * c = heap bytes after, dur_ns = time from gc_begin. For WU_EV_STABLE: a = function id,
  * b = its calls so far. For WU_EV_COMPILE_BEGIN: a = function id, label = its name. For
  * WU_EV_COMPILE_END: a = function id, b = machine code bytes (0: failed), dur_ns = time from
- * compile_begin (0: its begin was not seen). */
+ * compile_begin (0: its begin was not seen). For WU_EV_LOAD (a jump-start phase ended,
+ * jolt:load_phase): a = nanoseconds since jolt-load started, label = the phase's name. */
 struct wu_event {
   __u64 ts_ns;                      /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
   __u32 pid;                        /* tgid */

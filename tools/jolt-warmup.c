@@ -308,6 +308,17 @@ static int on_event(void *ctx, void *data, size_t size)
     memcpy(label, e->label, sizeof label);
     label[sizeof label - 1] = 0;
     return wu_add_mark(r, t, label) < 0 ? -ENOMEM : 0;
+  case WU_EV_LOAD:
+    if (r->nphases < WU_MAXPHASES) {
+      WuPhase *ph = &r->phases[r->nphases++];
+      ph->t_ms = t;
+      ph->since_start_ms = (double)e->a / 1e6;
+      memcpy(ph->name, e->label, sizeof ph->name);
+      ph->name[sizeof ph->name - 1] = 0;
+    }
+    /* Bound snapshot code is in the code region from now on: classify samples in it. */
+    ((Trace *)ctx)->rg->dirty = 1;
+    break;
   case WU_EV_STABLE: {
     WuStable st = { t, e->a, e->b };
     return wu_add_stable(r, &st) < 0 ? -ENOMEM : 0;
@@ -436,6 +447,9 @@ static int attach_probes(struct warmup_bpf *skel, WuRun *r, const char *exe, boo
   }
   skel->links.on_fn_stable = bpf_program__attach_usdt(skel->progs.on_fn_stable, r->pid, exe,
                                                       "jolt", "fn_stable", NULL);
+  /* Optional too: only jump-starts fire it, and older binaries lack it. */
+  skel->links.on_load_phase = bpf_program__attach_usdt(skel->progs.on_load_phase, r->pid, exe,
+                                                       "jolt", "load_phase", NULL);
   r->has_stable_probe = skel->links.on_fn_stable != NULL;
   /* The JIT's probes, as a group: a binary without them is traced without them. */
   skel->links.on_compile_begin = bpf_program__attach_usdt(skel->progs.on_compile_begin, r->pid,

@@ -10,11 +10,13 @@
 #   lua5.4's (the goal is at most 1.5), and the machine code bytes per compiled bytecode, from
 #   the "jit: N functions compiled, N bytecodes, N code bytes" line of a `--stats` run;
 # each with the geometric means of the ratios. Then warmup.sh measures the same benchmarks
-# iteration by iteration (steady state and warm-up).
+# iteration by iteration (steady state, warm-up, and jump-started from snapshots), and
+# tracer.sh what the eBPF tracer costs a traced program.
 #
 #   tests/bench/run.sh [name...]     e.g. tests/bench/run.sh fib nbody
 # Environment: JOLT [build/bin/jolt], JOLT_NOPROF [build/noprof/bin/jolt], LUA [/usr/bin/lua5.4],
-#   LUAJIT [luajit], RUNS [3], WARMUP [1; 0 leaves warmup.sh out], and warmup.sh's ITERS.
+#   LUAJIT [luajit], RUNS [3], WARMUP [1; 0 leaves warmup.sh out], TRACER [1; 0 leaves tracer.sh
+#   (the eBPF tracer's cost, as root) out], and warmup.sh's ITERS.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -169,5 +171,9 @@ if [ "${WARMUP:-1}" != 0 ]; then
 	names_only=()
 	for f in "${benches[@]}"; do names_only+=("$(basename "$f" .lua)"); done
 	JOLT=$JOLT LUA=$LUA LUAJIT=$LUAJIT tests/bench/warmup.sh "${names_only[@]}" || status=1
+fi
+if [ "${TRACER:-1}" != 0 ]; then
+	echo
+	JOLT=$JOLT tests/bench/tracer.sh || status=1
 fi
 exit $status

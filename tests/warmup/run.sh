@@ -17,7 +17,7 @@ WORK=$(mktemp -d build/test/warmup.XXXXXX 2>/dev/null || mktemp -d) || exit 1
 ntest=0 npass=0 nfail=0 nskip=0
 TESTS=(probes_documented analysis_verdicts unprivileged_skip marks_50 gc_events pinned_maps
        interpreter_share jit_share compile_events deopt_events csv_output json_output svg_plot
-       attach_pid bad_command fn_stable)
+       attach_pid bad_command fn_stable jump_start)
 
 ok()    { ntest=$((ntest + 1)); npass=$((npass + 1)); echo "ok $ntest $1"; }
 notok() { ntest=$((ntest + 1)); nfail=$((nfail + 1)); echo "not ok $ntest $1"; }
@@ -37,7 +37,9 @@ fi
 have_python=$(command -v python3)
 # A private copy of the binaries: others may relink build/bin/ while the tests run.
 if [ -z "$why_not" ]; then
+	LOADER=$(dirname "$JOLT")/jolt-load
 	cp "$JOLT" "$WORK/jolt" && cp "$WARMUP" "$WORK/jolt-warmup" && JOLT=$WORK/jolt WARMUP=$WORK/jolt-warmup
+	[ -x "$LOADER" ] && cp "$LOADER" "$WORK/jolt-load"
 fi
 
 # trace NAME ARGS...: run the tracer under a timeout, output in $WORK/NAME.out and .err.
@@ -311,6 +313,24 @@ EOF
 	trace stable --csv -- "$JOLT" "$WORK/fib.lua"
 	if grep -q '^fn_stable_calls,1,' "$WORK/stable.out"; then ok fn_stable
 	else notok fn_stable; diag <"$WORK/stable.err"; fi
+}
+
+# A jump-started run: the loader's phases in order, no compilation, the shipped code's samples
+# counted as JIT code.
+test_jump_start() {
+	if [ ! -x "$WORK/jolt-load" ]; then skip jump_start "jolt-load is not built"; return; fi
+	cat >"$WORK/hot.lua" <<'EOF'
+local function work(n) local s = 0 for i = 1, n do s = s + (i * 3) % 7 end return s end
+local t = 0
+for i = 1, 40 do t = t + work(400000) jolt.mark("iteration") end
+print(t)
+EOF
+	"$JOLT" --snapshot-out="$WORK/hot.jsnap" "$WORK/hot.lua" >/dev/null 2>&1
+	trace jump -- "$WORK/jolt-load" "$WORK/hot.jsnap" -- "$WORK/hot.lua"
+	if grep -qE '^jump-start: validate at [0-9.]+ ms, reserve at .*, stream at .*, verify at .*, bind at .*, first_lua at [0-9.]+ ms' "$WORK/jump.out" &&
+		grep -q '^jit: 0 compilations' "$WORK/jump.out" &&
+		grep -qE 'jit [1-9][0-9.]*%' "$WORK/jump.out"; then ok jump_start
+	else notok jump_start; diag <"$WORK/jump.out"; diag <"$WORK/jump.err"; fi
 }
 
 echo "TAP version 13"

@@ -245,6 +245,12 @@ void wu_print_table(FILE *f, const WuRun *r)
             gc_kind_name(r->gcs[i].kind), r->gcs[i].t_ms, r->gcs[i].ms, r->gcs[i].freed,
             r->gcs[i].heap);
 
+  if (r->nphases) {
+    fprintf(f, "jump-start:");
+    for (size_t k = 0; k < r->nphases; k++)
+      fprintf(f, "%s %s at %.3f ms", k ? "," : "", r->phases[k].name, r->phases[k].since_start_ms);
+    fprintf(f, " (from jolt-load's start)\n");
+  }
   if (r->has_stable_probe && r->nstables)
     fprintf(f, "profiles: %zu windows closed (jolt:fn_stable), first at %.3f ms, last at %.3f ms\n",
             r->nstables, r->stables[0].t_ms, r->stables[r->nstables - 1].t_ms);
@@ -454,6 +460,13 @@ void wu_print_json(FILE *f, const WuRun *r)
   } else {
     fprintf(f, "null");
   }
+  fprintf(f, ",\n  \"load_phases\": [");
+  for (i = 0; i < r->nphases; i++) {
+    fprintf(f, "%s{\"name\": ", i ? ", " : "");
+    json_str(f, r->phases[i].name);
+    fprintf(f, ", \"since_start_ms\": %.6f}", r->phases[i].since_start_ms);
+  }
+  fprintf(f, "]");
   fprintf(f, ",\n  \"jit\": ");
   print_jit_json(f, r);
   fprintf(f, ",\n  \"samples\": {\"bucket_ms\": 100, \"classes\": [");

@@ -41,6 +41,14 @@ typedef struct WuStable {
   uint64_t fid, calls;
 } WuStable;
 
+/* A jump-start phase (jolt:load_phase): when it ended, as the loader counts from its start. */
+typedef struct WuPhase {
+  double t_ms;              /* trace time */
+  double since_start_ms;    /* the loader's own clock */
+  char name[WU_LABEL_LEN];
+} WuPhase;
+#define WU_MAXPHASES 16
+
 /* The steady-state analysis of a series of iteration times (report.c, docs/warmup.md). */
 typedef struct WuSteady {
   long index;               /* first iteration (0-based) of the steady segment, -1: none */
@@ -64,6 +72,7 @@ typedef struct WuRun {
   WuMark *marks; size_t nmarks, capmarks;
   WuGc *gcs; size_t ngcs, capgcs;
   WuStable *stables; size_t nstables, capstables;   /* jolt:fn_stable, when the binary has it */
+  WuPhase phases[WU_MAXPHASES]; size_t nphases;     /* jolt:load_phase (jump-starts) */
   int has_stable_probe;
   WuCompile *compiles; size_t ncompiles, capcompiles;
   WuCompile pending;        /* the compile_begin seen last (pending.t_ms < 0: none) */
