@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@ typedef struct LoadOpts {
   const char *dump;           /* --dump-region: the region's bytes after streaming (tests) */
   int workers;                /* --workers=N: pre-forked workers (0: none) */
   int per_node;               /* --per-node: a loader and N workers per NUMA node */
+  int shared;                 /* --shared: the node's cache of verified snapshots */
   int argstart;               /* argv index of the jolt command line after "--" */
 } LoadOpts;
 
@@ -52,6 +54,9 @@ typedef struct Load {
   int node;                   /* -1: no NUMA placement */
   LoadRegion region;
   LoadStream stream;
+  LoadCache cache;
+  const char *cached;         /* --shared: "hit", "populated", or NULL (not used) */
+  char cachenote[400];
   SnapImage img;
   double t0, tphase;          /* CLOCK_MONOTONIC ns: start, end of the last phase */
   char phases[400];
@@ -91,7 +96,9 @@ static void usage(void)
     "  --dump-region=F   write the streamed region's bytes to F (tests compare I/O paths)\n"
     "  --workers=N       load once, then fork N workers sharing its code and records;\n"
     "                    a worker that dies is restarted, SIGTERM stops them all\n"
-    "  --per-node        with --workers: one loader and N workers per NUMA node\n");
+    "  --per-node        with --workers: one loader and N workers per NUMA node\n"
+    "  --shared          map this node's cached copy of the snapshot (made by the first\n"
+    "                    loader of it) instead of reading the file\n");
 }
 
 static int load_args(int argc, char **argv, LoadOpts *o)
@@ -123,6 +130,8 @@ static int load_args(int argc, char **argv, LoadOpts *o)
       o->workers = (int)n;
     } else if (strcmp(a, "--per-node") == 0) {
       o->per_node = 1;
+    } else if (strcmp(a, "--shared") == 0) {
+      o->shared = 1;
     } else if (strncmp(a, "--dump-region=", 14) == 0 && a[14]) {
       o->dump = a + 14;
     } else if (strncmp(a, "--numa-node=", 12) == 0 && a[12]) {
@@ -241,12 +250,8 @@ static int load_sections(Load *ld, const LoadOpts *o)
                      &ld->stream, ld->why, sizeof ld->why);
 }
 
-/* Step 5: every index and count (the checksums are done), then the age. */
-static int load_verify(Load *ld, const LoadOpts *o)
+static int check_age(Load *ld, const LoadOpts *o)
 {
-  if (snap_parse_ex(ld->region.base, (size_t)ld->filelen, &ld->img, SNAP_PARSE_CRC_DONE, ld->why,
-                    sizeof ld->why) != 0)
-    return -1;
   if (o->max_age_hours > 0) {
     double age = difftime(time(NULL), (time_t)ld->img.h->created) / 3600.0;
     if (age > o->max_age_hours) {
@@ -256,6 +261,83 @@ static int load_verify(Load *ld, const LoadOpts *o)
     }
   }
   return 0;
+}
+
+/* Step 5: every index and count (the checksums are done), then the age. */
+static int load_verify(Load *ld, const LoadOpts *o)
+{
+  if (snap_parse_ex(ld->region.base, (size_t)ld->filelen, &ld->img, SNAP_PARSE_CRC_DONE, ld->why,
+                    sizeof ld->why) != 0)
+    return -1;
+  return check_age(ld, o);
+}
+
+/* Steps 3 to 5 from the file. */
+static int load_file(Load *ld, const LoadOpts *o)
+{
+  int ok = load_reserve(ld, o) == 0;
+  if (ok)
+    phase(ld, "reserve");
+  ok = ok && load_sections(ld, o) == 0;
+  if (ok)
+    phase(ld, "stream");
+  ok = ok && load_verify(ld, o) == 0;
+  if (ok)
+    phase(ld, "verify");
+  return ok;
+}
+
+/* A mapped cache file, checked whole (it lives in shared memory: trust nothing). */
+static int use_cache(Load *ld, const LoadOpts *o)
+{
+  phase(ld, "reserve");
+  if (snap_parse_ex(ld->cache.base, (size_t)ld->filelen, &ld->img, 0, ld->why, sizeof ld->why) == 0) {
+    phase(ld, "stream");
+    if (check_age(ld, o) != 0)
+      return -1;
+    phase(ld, "verify");
+    ld->cached = "hit";
+    return 0;
+  }
+  snap_image_free(&ld->img);
+  snprintf(ld->cachenote, sizeof ld->cachenote, "; the cache file was damaged (%s): removed",
+           ld->why);
+  load_cache_drop(&ld->cache);
+  return 1;
+}
+
+/* --shared: this node's cache file when it exists, else the file, then published for the
+ * next loaders (populated under the cache's lock, so concurrent loaders wait and then map). */
+static int load_shared(Load *ld, const LoadOpts *o)
+{
+  char why[300];
+  if (load_cache_open(&ld->cache, ld->hdr, ld->filelen, ld->node, why, sizeof why) != 0) {
+    snprintf(ld->cachenote, sizeof ld->cachenote, "; no shared cache: %s", why);
+    return load_file(ld, o);
+  }
+  int r = load_cache_map(&ld->cache, why, sizeof why);
+  if (r == 0 && load_cache_lock(&ld->cache) == 0)
+    r = load_cache_map(&ld->cache, why, sizeof why);   /* filled while we waited? */
+  if (r == 1) {
+    int u = use_cache(ld, o);
+    if (u <= 0) {
+      load_cache_unlock(&ld->cache);
+      return u == 0;
+    }
+    if (ld->cache.lockfd < 0)
+      load_cache_lock(&ld->cache);
+  } else if (r < 0) {
+    snprintf(ld->cachenote, sizeof ld->cachenote, "; shared cache not used: %s", why);
+  }
+  int ok = load_file(ld, o);
+  if (ok && ld->cache.lockfd >= 0) {
+    if (load_cache_fill(&ld->cache, ld->region.base, why, sizeof why) == 0)
+      ld->cached = "populated";
+    else
+      snprintf(ld->cachenote, sizeof ld->cachenote, "; shared cache not written: %s", why);
+  }
+  load_cache_unlock(&ld->cache);
+  return ok;
 }
 
 /* Step 0: the NUMA node, before any memory is touched; a failure is reported, never fatal. */
@@ -280,6 +362,16 @@ static void load_place(Load *ld, const LoadOpts *o)
 static void report(Load *ld)
 {
   LoadRegion *r = &ld->region;
+  if (ld->cached || ld->cachenote[0])
+    fprintf(stderr, "%s: shared cache %s: %s%s%s\n", ld->label, ld->cache.path,
+            ld->cached ? ld->cached : "not used", ld->cache.huge ? " (hugetlbfs)" : " (shmem)",
+            ld->cachenote);
+  if (ld->cached && strcmp(ld->cached, "hit") == 0) {
+    fprintf(stderr, "%s: valid, %llu bytes, %u sections, mapped from the shared cache at %p\n",
+            ld->label, (unsigned long long)ld->filelen, ld->img.h->nsections,
+            (void *)ld->cache.base);
+    return;
+  }
   load_region_verify(r);
   fprintf(stderr, "%s: valid, %llu bytes, %u sections, seeded by %u process(es)\n", ld->label,
           (unsigned long long)ld->filelen, ld->img.h->nsections, ld->img.h->seeders);
@@ -311,10 +403,20 @@ static void report(Load *ld)
 static void dump_region(const Load *ld, const char *path)
 {
   FILE *f = fopen(path, "wb");
-  if (!f || fwrite(ld->region.base, 1, (size_t)ld->filelen, f) != (size_t)ld->filelen)
+  const uint8_t *b = ld->cached && strcmp(ld->cached, "hit") == 0 ? ld->cache.base : ld->region.base;
+  if (!f || fwrite(b, 1, (size_t)ld->filelen, f) != (size_t)ld->filelen)
     fprintf(stderr, "%s: --dump-region=%s: cannot write it\n", ld->label, path);
   if (f)
     fclose(f);
+}
+
+static LoadCache *live_cache;
+static void release_cache(uint8_t *buf)
+{
+  (void)buf;
+  if (live_cache && live_cache->base)
+    munmap(live_cache->base, live_cache->maplen);
+  live_cache = NULL;
 }
 
 static int workers_n, workers_verbose;
@@ -410,22 +512,21 @@ int main(int argc, char **argv)
   int ok = load_open(&ld, o.path) == 0 && load_header(&ld) == 0;
   if (ok)
     phase(&ld, "validate");
-  ok = ok && load_reserve(&ld, &o) == 0;
   if (ok)
-    phase(&ld, "reserve");
-  ok = ok && load_sections(&ld, &o) == 0;
-  if (ok)
-    phase(&ld, "stream");
-  ok = ok && load_verify(&ld, &o) == 0;
-  if (ok)
-    phase(&ld, "verify");
+    ok = o.shared ? load_shared(&ld, &o) : load_file(&ld, &o);
   if (ld.fd >= 0)
     close(ld.fd);
   if (ok) {
     cs.img = ld.img;
-    cs.buf = ld.region.base;
-    cs.release = release_region;
-    live_region = &ld.region;
+    if (ld.cached && strcmp(ld.cached, "hit") == 0) {
+      cs.buf = ld.cache.base;
+      cs.release = release_cache;
+      live_cache = &ld.cache;
+    } else {
+      cs.buf = ld.region.base;
+      cs.release = release_region;
+      live_region = &ld.region;
+    }
     if (o.verbose)
       report(&ld);
     if (o.dump)
@@ -433,6 +534,8 @@ int main(int argc, char **argv)
   } else {
     snap_image_free(&ld.img);
     load_region_free(&ld.region);
+    if (ld.cache.base)
+      munmap(ld.cache.base, ld.cache.maplen);
     fprintf(stderr, "%s: %s: running cold\n", ld.label, ld.why);
     cs.refused = 1;
   }
@@ -456,7 +559,7 @@ int main(int argc, char **argv)
   int status = cli_main(n + 1, av, &cs);
   if (cs.buf) {      /* never handed over (the command line was bad) */
     snap_image_free(&cs.img);
-    release_region(cs.buf);
+    cs.release(cs.buf);
   }
   free(av);
   return status;

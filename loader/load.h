@@ -8,6 +8,7 @@
  *                  buffers, several 1-4 MiB reads in flight, O_DIRECT where the file system takes
  *                  it, each section's checksum verified as soon as its last byte is in; plain
  *                  read() when io_uring or registration is refused
+ *   load_cache.c   --shared: one verified copy per node in a memory file later loaders map
  *   load_workers.c fork workers once everything is bound, restart the ones that die
  *   jolt_load.c    the options, the order of the steps, the hand-over to the runtime
  *
@@ -68,6 +69,24 @@ int load_numa_bind(int node, char *why, size_t nwhy);
 /* Where the region's pages are: a count per node (up to 8 nodes) of its first `npages` pages
  * of `pagesize` bytes, by move_pages queries; returns the pages found or -1. */
 int load_numa_where(const void *base, size_t len, size_t pagesize, long counts[8]);
+
+/* The shared cache of verified snapshots per node (load_cache.c, --shared). */
+typedef struct LoadCache {
+  char dir[128], path[256];
+  size_t len, maplen;     /* the snapshot's bytes; mapped (hugetlbfs: whole 2 MiB pages) */
+  int huge;               /* on hugetlbfs */
+  int lockfd;
+  uint8_t *base;          /* the mapped cache file (read-only), or NULL */
+} LoadCache;
+/* Name the cache file of this snapshot (header, size, build id, node) and make its directory. */
+int load_cache_open(LoadCache *c, const uint8_t *hdr, uint64_t filelen, int node, char *why,
+                    size_t nwhy);
+int load_cache_map(LoadCache *c, char *why, size_t nwhy);   /* 1 mapped, 0 none, -1 error */
+int load_cache_lock(LoadCache *c);                          /* exclusive, for populating */
+void load_cache_unlock(LoadCache *c);
+/* Publish bytes (the verified snapshot) as the cache file: temporary file, then rename. */
+int load_cache_fill(LoadCache *c, const uint8_t *bytes, char *why, size_t nwhy);
+void load_cache_drop(LoadCache *c);     /* unmap and remove a cache file found damaged */
 
 /* Pre-fork (load_workers.c): fork n workers from the current state and supervise them. Returns
  * 0 in each worker (which then runs the program); the parent never returns: it restarts

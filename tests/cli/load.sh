@@ -150,7 +150,59 @@ out=$("$LOAD" --numa-node=99 app.jsnap -- app.lua 2>err)
 if [ "$out" = "$want" ] && grep -q "placement left to the kernel" err; then ok "numa-node=99: refused with a reason, the program runs"
 else notok "numa-node=99" "$(head -n 3 err)"; fi
 
-# 6. The phases are timed and reported.
+# 6. --shared: the first loader populates the node's cache, later ones map it; two of them
+#    share its pages; a damaged cache file is removed and the snapshot used; a populater's
+#    leftover temporary file is never mapped and is cleaned up.
+cachefile() { sed -nE 's/.*shared cache ([^:]*): .*/\1/p' err | head -n 1; }
+if run "shared: first" --shared big.jsnap && grep -q "shared cache .*: populated" err; then
+	cache=$(cachefile)
+	ok "--shared: the first loader populates $cache"
+	if run "shared: second" --shared --dump-region=region.shared big.jsnap && grep -q "shared cache .*: hit" err &&
+		grep -q "mapped from the shared cache" err && cmp -s region.shared big.jsnap; then
+		ok "--shared: the next loader maps it (byte-identical to the snapshot)"
+	else notok "--shared: second loader" "$(grep -E 'shared|valid' err)"; fi
+	mkdir -p hold
+	cat >hold/app.lua <<'LUA'
+while not io.open("release") do local t = os.clock() while os.clock() - t < 0.01 do end end
+print("held")
+LUA
+	# (named app.lua like the program the snapshot is of, else it would be refused and unmapped)
+	"$LOAD" --shared big.jsnap -- hold/app.lua >/dev/null 2>&1 & p1=$!
+	"$LOAD" --shared big.jsnap -- hold/app.lua >/dev/null 2>&1 & p2=$!
+	sleep 1
+	shared_ok=1 detail=""
+	for p in $p1 $p2; do
+		priv=$(awk -v f="$cache" '$0 ~ /^[0-9a-f]+-[0-9a-f]+ / { in_ = (index($0, f) > 0) } in_ && /^(Private_Clean|Private_Dirty):/ { s += $2 } in_ && /^Rss:/ { r += $2 } END { print s + 0, r + 0 }' /proc/$p/smaps)
+		set -- $priv
+		[ "$1" = 0 ] && [ "$2" -gt 0 ] || { shared_ok=0; detail+="pid $p: private $1 kB, rss $2 kB; "; }
+	done
+	: >release
+	wait $p1 $p2
+	rm -f release
+	if [ $shared_ok = 1 ]; then ok "--shared: two loaders share the cache's pages (no private bytes)"
+	else notok "--shared: pages shared" "$detail"; fi
+	# Damage the cache in memory: the next loader notices, removes it, uses the snapshot.
+	chmod u+w "$cache" && printf '\xff' | dd of="$cache" bs=1 seek=$((1 << 20)) conv=notrunc 2>/dev/null
+	if run "shared: damaged" --shared big.jsnap && grep -q "damaged.*removed" err && grep -q ": populated" err &&
+		cmp -s "$cache" big.jsnap; then
+		ok "--shared: a damaged cache file is removed, the snapshot used and the cache made anew"
+	else notok "--shared: damaged cache" "$(grep -E 'shared|running cold' err)"; fi
+	rm -f "$cache"
+	: >"$cache.tmp.999999"
+	if run "shared: stale temporary" --shared big.jsnap && grep -q "populated" err && [ ! -e "$cache.tmp.999999" ]; then
+		ok "--shared: a dead populater's temporary file is removed, never mapped"
+	else notok "--shared: stale temporary file" "$(grep shared err)" "$(ls "$(dirname "$cache")")"; fi
+	# Another snapshot, another cache file.
+	run "shared: other snapshot" --shared app.jsnap
+	other=$(cachefile)
+	if [ -n "$other" ] && [ "$other" != "$cache" ]; then ok "--shared: another snapshot gets its own cache file"
+	else notok "--shared: cache names" "'$other' vs '$cache'"; fi
+	rm -f "$cache" "$cache.lock" "$other" "$other.lock"
+else
+	notok "--shared: first loader" "$(grep -E 'shared|running cold' err)"
+fi
+
+# 7. The phases are timed and reported.
 run "phases" app.jsnap && grep -qE "phases: validate [0-9.]+ ms, reserve [0-9.]+ ms, stream [0-9.]+ ms, verify [0-9.]+ ms; bind\+parse [0-9.]+ ms; first Lua instruction [0-9.]+ ms after start" err &&
 	ok "--verbose times every phase" || notok "--verbose phases" "$(grep phases err)"
 
