@@ -202,7 +202,30 @@ else
 	notok "--shared: first loader" "$(grep -E 'shared|running cold' err)"
 fi
 
-# 7. The phases are timed and reported.
+# 7. Fallbacks, reported: io_uring disabled by the kernel, buffer registration over the
+#    memlock limit of an ordinary user.
+knob=/proc/sys/kernel/io_uring_disabled
+if [ "$(id -u)" = 0 ] && [ -w $knob ]; then
+	old=$(cat $knob)
+	echo 2 >$knob
+	run "io_uring disabled" --io=uring big.jsnap
+	echo "$old" >$knob
+	if grep -q "streamed with read()" err && grep -q "io_uring refused" err; then ok "io_uring refused by the kernel: read(), reported"
+	else notok "io_uring refused" "$(grep streamed err)"; fi
+else
+	skip "io_uring refused by the kernel" "needs root and $knob"
+fi
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 755 "$tmp" && chmod 644 big.jsnap app.lua
+	out=$(ulimit -l 64; setpriv --reuid=65534 --regid=65534 --clear-groups "$LOAD" --verbose --io=uring big.jsnap -- app.lua 2>err)
+	if [ "$out" = "$want" ] && grep -q "buffer registration refused" err && grep -q "streamed with io_uring" err; then
+		ok "buffer registration refused (memlock limit): unregistered io_uring reads, reported"
+	else notok "registration refused" "output '$out'" "$(grep -E 'streamed|running cold' err)"; fi
+else
+	skip "buffer registration refused" "needs root (to run as nobody with a small memlock limit) and setpriv"
+fi
+
+# 8. The phases are timed and reported.
 run "phases" app.jsnap && grep -qE "phases: validate [0-9.]+ ms, reserve [0-9.]+ ms, stream [0-9.]+ ms, verify [0-9.]+ ms; bind\+parse [0-9.]+ ms; first Lua instruction [0-9.]+ ms after start" err &&
 	ok "--verbose times every phase" || notok "--verbose phases" "$(grep phases err)"
 
