@@ -59,7 +59,7 @@ $(B)/bin/jolt: $(RT_OBJ)
 
 # jolt-load: the loader's steps (loader/) on the runtime without jolt's main().
 LOAD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard loader/*.c))
-LOAD_LIBS := -luring -lnuma
+LOAD_LIBS := -luring -lnuma -lpthread
 $(B)/bin/jolt-load: $(LOAD_OBJ) $(RT_LIB_OBJ)
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  LD      $@";)

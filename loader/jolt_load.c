@@ -94,6 +94,7 @@ static void usage(void)
     "  --numa-node=N     run on NUMA node N (or auto: the node of the current CPU)\n"
     "  --io=MODE         uring (falls back to read), read, or auto (default: read below 1 MiB)\n"
     "  --dump-region=F   write the streamed region's bytes to F (tests compare I/O paths)\n"
+    "  --slow-stream=MS  tests: the code section arrives one chunk per MS milliseconds\n"
     "  --workers=N       load once, then fork N workers sharing its code and records;\n"
     "                    a worker that dies is restarted, SIGTERM stops them all\n"
     "  --per-node        with --workers: one loader and N workers per NUMA node\n"
@@ -132,6 +133,8 @@ static int load_args(int argc, char **argv, LoadOpts *o)
       o->per_node = 1;
     } else if (strcmp(a, "--shared") == 0) {
       o->shared = 1;
+    } else if (strncmp(a, "--slow-stream=", 14) == 0 && a[14]) {
+      load_stream_slow((unsigned)strtoul(a + 14, NULL, 10));
     } else if (strncmp(a, "--dump-region=", 14) == 0 && a[14]) {
       o->dump = a + 14;
     } else if (strncmp(a, "--numa-node=", 12) == 0 && a[12]) {
@@ -246,7 +249,15 @@ static int load_reserve(Load *ld, const LoadOpts *o)
 static int load_sections(Load *ld, const LoadOpts *o)
 {
   int readonly = o->io == IO_READ || (o->io == IO_AUTO && ld->filelen < SMALL_SNAPSHOT);
-  return load_stream(o->path, ld->fd, ld->region.base, (size_t)ld->filelen, readonly,
+  /* The code section (last in the file) streams on while the program starts, unless all of
+   * it is needed at once: before forking workers, dumping or publishing the region. */
+  uint64_t split = 0;
+  const SnapHeader *h = (const SnapHeader *)ld->hdr;
+  if (!o->workers && !o->dump && !o->shared && ld->filelen >= SMALL_SNAPSHOT)
+    for (uint32_t i = 0; i < h->nsections && i < SNAP_MAXSECT; i++)
+      if (h->sect[i].kind == SS_CODE && i == h->nsections - 1)
+        split = h->sect[i].offset;
+  return load_stream(o->path, ld->fd, ld->region.base, (size_t)ld->filelen, split, readonly,
                      &ld->stream, ld->why, sizeof ld->why);
 }
 
@@ -382,9 +393,10 @@ static void report(Load *ld)
           load_pages_name(r->pages), got,
           r->kernel_page_kb, r->huge_kb, r->rss_kb, r->note[0] ? "; " : "", r->note);
   const LoadStream *st = &ld->stream;
-  fprintf(stderr, "%s: streamed with %s%s%s, %u requests of %zu KiB, at most %u in flight%s%s\n",
+  fprintf(stderr, "%s: streamed with %s%s%s, %u requests of %zu KiB, at most %u in flight%s%s%s\n",
           ld->label, st->uring ? "io_uring" : "read()", st->fixed ? ", fixed buffers" : "",
           st->direct ? ", O_DIRECT" : ", buffered", st->reqs, st->chunk >> 10, st->maxinflight,
+          st->background ? "; the code section streams on while the program starts" : "",
           st->note[0] ? "; " : "", st->note);
   if (ld->node >= 0) {
     long counts[8];
@@ -483,12 +495,24 @@ static void per_node(LoadOpts *o)
 
 /* The runtime gives the region back through this when the process no longer needs it. */
 static LoadRegion *live_region;
+static const char *live_label;
 static void release_region(uint8_t *buf)
 {
   (void)buf;
+  char why[300];
+  /* The stream thread may still write into the region: wait for it first. */
+  if (load_stream_finish(why, sizeof why) != 0)
+    fprintf(stderr, "%s: the code section streamed on after the start failed: %s (functions "
+            "still waiting for their code stayed interpreted)\n", live_label, why);
   if (live_region)
     load_region_free(live_region);
   live_region = NULL;
+}
+
+static int code_ready(void *ctx, uint64_t off, uint64_t len)
+{
+  (void)ctx;
+  return load_stream_ready(off, len);
 }
 
 int main(int argc, char **argv)
@@ -526,6 +550,9 @@ int main(int argc, char **argv)
       cs.buf = ld.region.base;
       cs.release = release_region;
       live_region = &ld.region;
+      live_label = ld.label;
+      if (ld.stream.background)
+        cs.ready = code_ready;
     }
     if (o.verbose)
       report(&ld);

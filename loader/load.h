@@ -52,15 +52,25 @@ typedef struct LoadStream {
   int direct;             /* 1: O_DIRECT reads */
   unsigned reqs;          /* read requests completed */
   unsigned maxinflight;
+  int background;         /* the bytes after the split stream on in a thread */
   size_t chunk;           /* bytes per request */
   char note[200];         /* fallbacks taken */
 } LoadStream;
 
 /* Stream bytes [0, len) of fd (file `path`, reopened with O_DIRECT when possible) into dst
  * (the region) and verify every section's checksum of the header already in dst[0..4096) as
- * it completes. `force_read` skips io_uring. 0, or -1 and why. */
-int load_stream(const char *path, int fd, uint8_t *dst, size_t len, int force_read,
-                LoadStream *st, char *why, size_t nwhy);
+ * it completes. Bytes from `split` on (0: none) stream on in a thread after this returns (the
+ * code section: the program starts without it); load_stream_ready says what has arrived,
+ * load_stream_finish waits for the rest. `force_read` skips io_uring. 0, or -1 and why. */
+int load_stream(const char *path, int fd, uint8_t *dst, size_t len, uint64_t split,
+                int force_read, LoadStream *st, char *why, size_t nwhy);
+/* Whether file bytes [off, off+len) are in the region: 1 yes, 0 not yet, -1 never (the
+ * stream failed). Callable from any thread. */
+int load_stream_ready(uint64_t off, uint64_t len);
+/* Tests: the part after the split arrives one chunk per `ms` milliseconds (a slow device). */
+void load_stream_slow(unsigned ms);
+/* Wait for the stream thread: 0, or -1 and why (a read error or a bad checksum after split). */
+int load_stream_finish(char *why, size_t nwhy);
 
 /* NUMA: the node to run on ("auto": the node of the CPU we run on now); -1 when libnuma says
  * NUMA is unavailable. Binding sets the CPU affinity and the memory policy (MPOL_BIND) to it. */

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <liburing.h>
 
 #include "load.h"
@@ -84,11 +86,14 @@ static int verify_ready(Verify *v)
   return 0;
 }
 
-/* Plain reads, chunk by chunk, verifying as the prefix grows. */
-static int stream_read(int fd, Verify *v, LoadStream *st)
+/* A chunk is in: its bytes are visible to whoever reads the flag with acquire (the runtime's
+ * thread asks while the stream thread still reads). */
+static void set_done(Verify *v, size_t c) { __atomic_store_n(&v->done[c], 1, __ATOMIC_RELEASE); }
+
+/* Plain reads, chunks [first, last), verifying as the prefix grows. */
+static int stream_read(int fd, Verify *v, LoadStream *st, size_t first, size_t last)
 {
-  size_t nchunks = (v->len + v->chunk - 1) / v->chunk;
-  for (size_t c = 0; c < nchunks; c++) {
+  for (size_t c = first; c < last; c++) {
     size_t off = c * v->chunk, want = v->len - off < v->chunk ? v->len - off : v->chunk;
     size_t got = 0;
     while (got < want) {
@@ -108,7 +113,7 @@ static int stream_read(int fd, Verify *v, LoadStream *st)
       got += (size_t)r;
       st->reqs++;
     }
-    v->done[c] = 1;
+    set_done(v, c);
     if (verify_ready(v) != 0)
       return -1;
   }
@@ -148,8 +153,10 @@ static int submit(struct io_uring *ring, int fd, Verify *v, Req *rq, int fixed, 
   return 0;
 }
 
-/* io_uring: 0 done, -1 failed (why set), 1 refused before any read (fall back). */
-static int stream_uring(int fd, Verify *v, size_t regionsize, LoadStream *st)
+/* io_uring, chunks [first, last): 0 done, -1 failed (why set), 1 refused before any read
+ * (fall back). */
+static int stream_uring(int fd, Verify *v, size_t regionsize, LoadStream *st, size_t first,
+                        size_t last)
 {
   struct io_uring ring;
   int e = io_uring_queue_init(QD, &ring, 0);
@@ -161,14 +168,14 @@ static int stream_uring(int fd, Verify *v, size_t regionsize, LoadStream *st)
   st->fixed = register_region(&ring, v->dst, regionsize) > 0;
   if (!st->fixed)
     note(st, "%s", "buffer registration refused: unregistered io_uring reads");
-  size_t nchunks = (v->len + v->chunk - 1) / v->chunk, next = 0, finished = 0;
+  size_t nchunks = last - first, next = first, finished = 0;
   Req reqs[QD];
   Req *freeq[QD];
   int nfree = QD, inflight = 0, rc = 0;
   for (int i = 0; i < QD; i++)
     freeq[i] = &reqs[i];
   while (finished < nchunks && rc == 0) {
-    while (nfree > 0 && next < nchunks) {
+    while (nfree > 0 && next < last) {
       Req *rq = freeq[--nfree];
       rq->off = next * v->chunk;
       rq->want = v->len - rq->off < v->chunk ? v->len - rq->off : v->chunk;
@@ -208,7 +215,7 @@ static int stream_uring(int fd, Verify *v, size_t regionsize, LoadStream *st)
         inflight++;
         continue;
       }
-      v->done[rq->off / v->chunk] = 1;
+      set_done(v, rq->off / v->chunk);
       finished++;
       freeq[nfree++] = rq;
       rc = verify_ready(v);
@@ -246,21 +253,65 @@ static double resident(int fd, size_t len)
   return np ? (double)in / (double)np : 0;
 }
 
-int load_stream(const char *path, int fd, uint8_t *dst, size_t len, int force_read,
-                LoadStream *st, char *why, size_t nwhy)
+/* The one stream of this process (a loader loads one snapshot). */
+static struct {
+  Verify v;
+  int rfd, dfd;
+  int method;                /* 1: io_uring, 0: read() */
+  size_t regionsize, first, nchunks;
+  pthread_t thread;
+  int running, rc, failed;
+  LoadStream *st;
+  char why[300];
+} bg;
+
+static unsigned slow_ms;
+
+void load_stream_slow(unsigned ms)
+{
+  slow_ms = ms;
+}
+
+static void *stream_rest(void *arg)
+{
+  (void)arg;
+  if (slow_ms) {               /* tests: a slow device, chunk by chunk, so functions must wait */
+    int rc = 0;
+    for (size_t c = bg.first; c < bg.nchunks && rc == 0; c++) {
+      struct timespec ts = { (time_t)(slow_ms / 1000), (long)(slow_ms % 1000) * 1000000L };
+      nanosleep(&ts, NULL);
+      rc = stream_read(bg.rfd, &bg.v, bg.st, c, c + 1);
+    }
+    bg.rc = rc;
+    if (rc != 0)
+      __atomic_store_n(&bg.failed, 1, __ATOMIC_RELEASE);
+    return NULL;
+  }
+  int rc = bg.method ? stream_uring(bg.rfd, &bg.v, bg.regionsize, bg.st, bg.first, bg.nchunks) : 1;
+  if (rc == 1)
+    rc = stream_read(bg.rfd, &bg.v, bg.st, bg.first, bg.nchunks);
+  bg.rc = rc;
+  if (rc != 0)
+    __atomic_store_n(&bg.failed, 1, __ATOMIC_RELEASE);
+  return NULL;
+}
+
+int load_stream(const char *path, int fd, uint8_t *dst, size_t len, uint64_t split,
+                int force_read, LoadStream *st, char *why, size_t nwhy)
 {
   memset(st, 0, sizeof *st);
-  static Verify v;
-  memset(&v, 0, sizeof v);
-  v.h = (const SnapHeader *)dst;
-  v.dst = dst;
-  v.len = len;
-  v.why = why;
-  v.nwhy = nwhy;
-  v.chunk = len >= ((size_t)64 << 20) ? ((size_t)4 << 20) : ((size_t)1 << 20);
-  st->chunk = v.chunk;
-  v.done = calloc((len + v.chunk - 1) / v.chunk + 1, 1);
-  if (!v.done) {
+  Verify *v = &bg.v;
+  memset(v, 0, sizeof *v);
+  v->h = (const SnapHeader *)dst;
+  v->dst = dst;
+  v->len = len;
+  v->why = why;
+  v->nwhy = nwhy;
+  v->chunk = len >= ((size_t)64 << 20) ? ((size_t)4 << 20) : ((size_t)1 << 20);
+  st->chunk = v->chunk;
+  size_t nchunks = (len + v->chunk - 1) / v->chunk;
+  v->done = calloc(nchunks + 1, 1);
+  if (!v->done) {
     snprintf(why, nwhy, "out of memory");
     return -1;
   }
@@ -277,24 +328,79 @@ int load_stream(const char *path, int fd, uint8_t *dst, size_t len, int force_re
   } else {
     note(st, "O_DIRECT refused (%s): buffered reads", strerror(errno));
   }
+  /* What the program needs first: every chunk up to split (the code section's start). */
+  size_t now = split && split < len ? (size_t)((split + v->chunk - 1) / v->chunk) : nchunks;
   size_t regionsize = (len + 4095) & ~(size_t)4095;   /* what the reads may touch */
-  int rc = force_read ? 1 : stream_uring(rfd, &v, regionsize, st);
+  int rc = force_read ? 1 : stream_uring(rfd, v, regionsize, st, 0, now);
   if (rc == -1 && st->direct && strstr(why, "Invalid argument")) {
     /* A file system that opens O_DIRECT but refuses the reads: once more, buffered. */
     note(st, "%s", "O_DIRECT reads refused: buffered reads");
     st->direct = 0;
     rfd = fd;
-    memset(v.done, 0, (len + v.chunk - 1) / v.chunk + 1);
-    v.checked = v.started = 0;
-    memset(v.hashed, 0, sizeof v.hashed);
-    rc = force_read ? 1 : stream_uring(rfd, &v, regionsize, st);
+    memset(v->done, 0, nchunks + 1);
+    v->checked = v->started = 0;
+    memset(v->hashed, 0, sizeof v->hashed);
+    rc = force_read ? 1 : stream_uring(rfd, v, regionsize, st, 0, now);
   }
+  int method = rc != 1;
   if (rc == 1) {
     st->uring = st->fixed = 0;
-    rc = stream_read(rfd, &v, st);
+    rc = stream_read(rfd, v, st, 0, now);
   }
-  if (dfd >= 0)
-    close(dfd);
-  free(v.done);
+  bg.dfd = dfd;
+  if (rc != 0 || now == nchunks) {
+    if (dfd >= 0)
+      close(dfd);
+    bg.dfd = -1;
+    free(v->done);
+    v->done = NULL;
+    return rc;
+  }
+  /* The rest (the code) streams on in a thread of its own while the program starts; the
+   * thread writes its reasons in its own buffer. */
+  bg.rfd = dfd >= 0 ? dfd : dup(fd);
+  bg.method = method;
+  bg.regionsize = regionsize;
+  bg.first = now;
+  bg.nchunks = nchunks;
+  bg.st = st;
+  bg.rc = 0;
+  bg.failed = 0;
+  v->why = bg.why;
+  v->nwhy = sizeof bg.why;
+  st->background = 1;
+  if (pthread_create(&bg.thread, NULL, stream_rest, NULL) != 0) {
+    stream_rest(NULL);           /* no thread: the rest now */
+    return load_stream_finish(why, nwhy);
+  }
+  bg.running = 1;
+  return 0;
+}
+
+int load_stream_ready(uint64_t off, uint64_t len)
+{
+  Verify *v = &bg.v;
+  if (!v->done)
+    return 1;                    /* nothing streams on: all was in before the program started */
+  if (len == 0)
+    return 1;
+  for (uint64_t c = off / v->chunk; c <= (off + len - 1) / v->chunk; c++)
+    if (!__atomic_load_n(&v->done[c], __ATOMIC_ACQUIRE))
+      return __atomic_load_n(&bg.failed, __ATOMIC_ACQUIRE) ? -1 : 0;
+  return 1;
+}
+
+int load_stream_finish(char *why, size_t nwhy)
+{
+  if (bg.running)
+    pthread_join(bg.thread, NULL);
+  bg.running = 0;
+  int rc = bg.rc;
+  if (rc != 0 && why)
+    snprintf(why, nwhy, "%s", bg.why);
+  if (bg.v.done && bg.rfd >= 0)
+    close(bg.rfd);
+  bg.rfd = bg.dfd = -1;
+  /* Chunks stay readable for load_stream_ready: only the thread is gone. */
   return rc;
 }

@@ -382,6 +382,8 @@ static void start_from_snapshot(State *L, Opts *o)
     if (snap_use(L, &cs->img, cs->buf, cs->release, script, cs->flags, cs->label, why,
                  sizeof why) == 0) {
       cs->buf = NULL;
+      if (cs->ready)
+        snap_streaming(L, cs->ready, NULL);
       return;
     }
     cs->buf = NULL;

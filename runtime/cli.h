@@ -19,6 +19,9 @@ typedef struct CliSnap {
   /* Called once the script is compiled and bound, before its first instruction (pre-fork:
    * returns in each worker), or NULL. */
   void (*before_run)(struct CliSnap *cs);
+  /* The code section still streams in: whether file bytes [off, off+len) are there (1), not
+   * yet (0), never (-1); NULL when everything was in before the start. */
+  int (*ready)(void *ctx, uint64_t off, uint64_t len);
   char phases[400];      /* the loader's phase times, for --verbose */
 } CliSnap;
 

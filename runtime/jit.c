@@ -24,6 +24,7 @@
 #include "tab.h"
 #include "call.h"
 #include "bc.h"
+#include "snap_rt.h"
 
 #define JIT_SITE_DEOPTS 4
 
@@ -196,8 +197,9 @@ static JitFn *place(Proto *p, const uint8_t *code, size_t n, GCObj **consts, uin
 void jit_compile(State *L, Proto *p)
 {
   ProfFn *pf = p->prof;
-  (void)L;
   if (p->jit || !pf || pf->nojit)
+    return;
+  if (pf->snapwait && snap_code_pending(L, p))
     return;
   if (!region())
     return;

@@ -50,7 +50,8 @@ typedef struct ProfFn {
   uint32_t deopts;        /* (JIT) deoptimizations, by site in the JIT's own records */
   uint32_t nsites;        /* == proto->ncode */
   uint64_t lastevent;     /* calls + backedges when a site record last changed */
-  uint32_t stable;        /* 1: the window is closed, the interpreter stops recording types */
+  uint16_t stable;        /* 1: the window is closed, the interpreter stops recording types */
+  uint16_t snapwait;      /* 1: its snapshot code is still streaming in (snap_code_pending) */
   uint16_t jitversions;   /* (JIT) compiled versions so far */
   uint16_t nojit;         /* (JIT) 1: not compilable, or recompiled too often */
   ProfSite site[];

@@ -4,7 +4,8 @@
  * disk; static asserts pin their sizes). docs/snapshot-format.md draws it byte by byte:
  *
  *   [header, 4 KiB: magic, versions, build id, CPU features, program, section table]
- *   [section]... each at a 4 KiB file offset, each with a CRC-32 in the section table
+ *   [section]... each at a 4 KiB file offset, each with a checksum in the section table; the
+ *   code section last, so a loader can start the program while it still streams in
  *
  * Everything in it is heap-independent (DESIGN.md decision 3): functions are named by their
  * function id, shapes by their key sequence (parent shape index + key string index), strings by
@@ -28,7 +29,8 @@
 #include <stdio.h>
 
 #define SNAP_MAGIC    "JOLTSNAP"
-#define SNAP_FORMAT   2           /* file layout (2: section checksums by snap_checksum) */
+#define SNAP_FORMAT   3           /* file layout (2: section checksums by snap_checksum;
+                                     3: the code section last, per-function code checksums) */
 #define SNAP_RECORDS  1           /* record layout and meaning (profile records outlive builds) */
 #define SNAP_PAGE     4096        /* header size and section alignment in the file */
 #define SNAP_MAXSECT  16
@@ -119,7 +121,8 @@ typedef struct SnapCode {
   uint32_t nentry, entry0;        /* ENTRIES[entry0..]: per pc offset+1 or 0; nentry = ncode+1 */
   uint32_t nbc;                   /* bytecodes compiled */
   uint32_t flags;
-  uint32_t pad;
+  uint32_t csum;                  /* snap_checksum of its code bytes: usable before the whole
+                                     code section has arrived and been checked */
 } SnapCode;
 
 enum { SC_SHAPE = 1, SC_STR, SC_LFN, SC_CFN };   /* SnapConst kinds */

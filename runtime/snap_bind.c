@@ -39,6 +39,9 @@ typedef struct SnapUse {
   Proto **bound;              /* per function record: the proto bound to it (strong) */
   uint32_t *pending;          /* records whose call sites name callees not loaded yet */
   uint32_t npending, cpending;
+  SnapReadyFn ready;          /* NULL: the whole file is in */
+  void *readyctx;
+  uint32_t nwaited;           /* functions that waited for their code */
   /* counters for --stats and --verbose */
   uint32_t nbound, ncode, ncompiled, nrecord, nmissing, ncoderefused;
 } SnapUse;
@@ -175,12 +178,27 @@ static void bindrecord(State *L, SnapUse *u, Proto *p, const SnapFunc *f)
   bindsites(L, u, p, f, 0);
 }
 
-/* Shipped code of p: constants bound, exits and entries copied; 0 installed, -1 with why. */
+/* Shipped code of p: constants bound, exits and entries copied; 0 installed, 1 not arrived
+ * yet, -1 with why. */
 static int bindcode(State *L, SnapUse *u, Proto *p, const SnapCode *c, char *why, size_t nwhy)
 {
   const SnapImage *img = &u->img;
   if (c->nentry != (uint32_t)p->ncode + 1) {
     snprintf(why, nwhy, "code for another bytecode length");
+    return -1;
+  }
+  if (u->ready) {
+    int r = u->ready(u->readyctx, img->sect[SS_CODE]->offset + c->off, c->size);
+    if (r == 0)
+      return 1;
+    if (r < 0) {
+      snprintf(why, nwhy, "the code section did not arrive whole");
+      return -1;
+    }
+  }
+  /* Its own checksum: the code section's may not be checked yet, code runs only intact. */
+  if (snap_checksum(img->code + c->off, c->size) != c->csum) {
+    snprintf(why, nwhy, "code checksum mismatch");
     return -1;
   }
   GCObj **consts = calloc(c->nconst ? c->nconst : 1, sizeof *consts);
@@ -285,10 +303,24 @@ static void codetree(State *L, SnapUse *u, Proto *p)
     return;
   }
   if (f->code != SNAP_NONE && u->code_ok) {
-    if (bindcode(L, u, p, &u->img.codes[f->code], why, sizeof why) == 0) {
+    int r = bindcode(L, u, p, &u->img.codes[f->code], why, sizeof why);
+    if (r == 0) {
       u->ncode++;
       say(u, "%s: %s (fid %016llx): %s\n", name, p->fid, "profile record and code");
       JOLT_PROBE_SNAP_BIND(p->fid, 2);
+      return;
+    }
+    if (r == 1) {        /* interpreted until its code is in (snap_code_pending) */
+      ProfFn *pf = p->prof;
+      pf->snapwait = 1;
+      /* The seeder compiled it, so it is hot: each call asks jit_compile, which asks whether
+       * the code is in, however few calls the record has under this process's thresholds. */
+      if (pf->calls < jit_state.hotcalls)
+        pf->calls = jit_state.hotcalls;
+      if (pf->backedges < jit_state.hotloops)
+        pf->backedges = jit_state.hotloops;
+      u->nwaited++;
+      say(u, "%s: %s (fid %016llx): %s\n", name, p->fid, "profile record, code still streaming");
       return;
     }
     u->ncoderefused++;
@@ -322,6 +354,45 @@ static void bindpending(State *L, SnapUse *u)
       u->pending[keep++] = idx;
   }
   u->npending = keep;
+}
+
+void snap_streaming(State *L, SnapReadyFn ready, void *ctx)
+{
+  SnapUse *u = use_of(L);
+  if (u) {
+    u->ready = ready;
+    u->readyctx = ctx;
+  }
+}
+
+int snap_code_pending(State *L, Proto *p)
+{
+  SnapUse *u = use_of(L);
+  if (!p->prof->snapwait)
+    return 0;
+  const SnapFunc *f = u ? snap_find(&u->img, p->fid) : NULL;
+  if (!f || f->code == SNAP_NONE || !u->code_ok) {
+    p->prof->snapwait = 0;
+    return 0;
+  }
+  char why[200];
+  int r = bindcode(L, u, p, &u->img.codes[f->code], why, sizeof why);
+  if (r == 1)
+    return 1;
+  p->prof->snapwait = 0;
+  char name[OBJ_IDSIZE + 16];
+  fname(p, name, sizeof name);
+  if (r == 0) {
+    u->ncode++;
+    say(u, "%s: %s (fid %016llx): %s\n", name, p->fid, "code arrived, bound");
+    JOLT_PROBE_SNAP_BIND(p->fid, 2);
+    return 1;
+  }
+  u->ncoderefused++;
+  if (u->flags & SNAPU_VERBOSE)
+    fprintf(stderr, "%s: %s (fid %016llx): code refused: %s\n", u->label, name,
+            (unsigned long long)p->fid, why);
+  return 0;
 }
 
 void snap_bind(State *L, Proto *p)
@@ -456,8 +527,9 @@ void snap_report(State *L, FILE *out)
   if (!u)
     return;
   fprintf(out, "snapshot: %u functions bound (%u with code, %u compiled from their record, "
-          "%u record only), %u without a record, %u code refused\n", u->nbound, u->ncode,
-          u->ncompiled, u->nrecord, u->nmissing, u->ncoderefused);
+          "%u record only), %u without a record, %u code refused, %u waited for their code\n",
+          u->nbound, u->ncode, u->ncompiled, u->nrecord, u->nmissing, u->ncoderefused,
+          u->nwaited);
 }
 
 void snap_release(State *L)

@@ -382,6 +382,7 @@ SnapCode *snap_addcode(SnapModel *m, const uint8_t *code, size_t n)
   if (c) {
     c->off = (uint32_t)off;
     c->size = (uint32_t)n;
+    c->csum = snap_checksum(code, n);
   }
   return c;
 }
@@ -420,12 +421,12 @@ int snap_model_write(SnapModel *m, const char *path, char *why, size_t nwhy)
   SECT(SS_FUNCS, m->funcs, (size_t)m->nfuncs * sizeof(SnapFunc), m->nfuncs);
   SECT(SS_SITES, m->sites, (size_t)m->nsites * sizeof(SnapSite), m->nsites);
   if (m->ncodes) {
-    SECT(SS_CODE, m->code, m->ncodeb, (uint32_t)m->ncodeb);
     SECT(SS_CODEMETA, m->codes, (size_t)m->ncodes * sizeof(SnapCode), m->ncodes);
     SECT(SS_CONSTS, m->consts, (size_t)m->nconsts * sizeof(SnapConst), m->nconsts);
     SECT(SS_EXITS, m->exits, (size_t)m->nexits * sizeof(SnapExit), m->nexits);
     SECT(SS_ENTRIES, m->entries, (size_t)m->nentries * 4, m->nentries);
     SECT(SS_IMPORTS, m->imports, (size_t)m->nimports * 4, m->nimports);
+    SECT(SS_CODE, m->code, m->ncodeb, (uint32_t)m->ncodeb);   /* last: the bulk, streamed on */
     m->h.flags |= SH_CODE;
   } else {
     m->h.flags &= ~SH_CODE;

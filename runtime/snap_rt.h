@@ -32,6 +32,14 @@ uint64_t snap_program_hash(void);
  * parts) go to stderr prefixed with `label`. */
 int snap_use(State *L, SnapImage *img, uint8_t *buf, void (*release)(uint8_t *buf),
              const char *script, int flags, const char *label, char *why, size_t nwhy);
+/* A loader still streaming the code section: whether file bytes [off, off+len) are in (1),
+ * not yet (0), or never will be (-1). Until then functions whose code is not in run in the
+ * interpreter and are bound when it arrives. */
+typedef int (*SnapReadyFn)(void *ctx, uint64_t off, uint64_t len);
+void snap_streaming(State *L, SnapReadyFn ready, void *ctx);
+/* jit_compile's hook: p waits for its snapshot code. 1: leave p as it is (its code was just
+ * installed, or has not arrived yet); 0: compile p as usual. */
+J_HIDDEN int snap_code_pending(State *L, Proto *p);
 /* prof_attach's hook: bind the functions of a freshly compiled chunk to their records. */
 J_HIDDEN void snap_bind(State *L, Proto *p);
 /* After the main script is loaded: note a changed program (verbose) and set its identity. */
