@@ -50,6 +50,7 @@ typedef struct Opts {
   int csv, json, verbose, gc_steps, no_gc, check, changepoint, hz;
   double tol;
   const char *plot, *intervals, *out;
+  int compare;              /* --compare: the operands are CSV files to plot together */
   pid_t pid;
   char **argv;
 } Opts;
@@ -100,6 +101,7 @@ static void usage(FILE *f)
              "                   [--gc-steps|--no-gc] [-v]\n"
              "                   (-p PID | -- command...)\n"
              "       jolt-warmup [--csv|--json] [-o FILE] [--plot out.svg] --intervals FILE\n"
+             "       jolt-warmup --plot out.svg --compare RUN.csv RUN.csv...   (runs side by side)\n"
              "       jolt-warmup --check     (exit 0 if this process may trace, else 4)\n");
 }
 
@@ -112,7 +114,7 @@ static int parse_opts(int argc, char **argv, Opts *o)
     { "intervals", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
     { "verbose", no_argument, NULL, 'v' }, { "no-gc", no_argument, NULL, 'G' },
     { "output", required_argument, NULL, 'o' }, { "check", no_argument, NULL, 'C' },
-    { "method", required_argument, NULL, 'M' },
+    { "method", required_argument, NULL, 'M' }, { "compare", no_argument, NULL, 'K' },
     { NULL, 0, NULL, 0 }
   };
   int c;
@@ -127,6 +129,7 @@ static int parse_opts(int argc, char **argv, Opts *o)
     case 'G': o->no_gc = 1; break;
     case 'i': o->intervals = optarg; break;
     case 'v': o->verbose = 1; break;
+    case 'K': o->compare = 1; break;
     case 'o': o->out = optarg; break;
     case 'C': o->check = 1; return 0;
     case 'M':
@@ -153,6 +156,13 @@ static int parse_opts(int argc, char **argv, Opts *o)
   if (o->csv && o->json) {
     fprintf(stderr, "jolt-warmup: --csv and --json exclude each other\n");
     return -1;
+  }
+  if (o->compare) {
+    if (!o->plot || !o->argv) {
+      fprintf(stderr, "jolt-warmup: --compare needs --plot out.svg and CSV files\n");
+      return -1;
+    }
+    return 0;
   }
   if (!o->intervals && !!o->pid == !!o->argv) {
     usage(stderr);
@@ -187,6 +197,32 @@ static int output(const Opts *o, WuRun *r)
   if (o->plot && (rc = wu_plot_svg(o->plot, r)) < 0)
     fprintf(stderr, "jolt-warmup: %s: %s\n", o->plot, strerror(-rc));
   return rc ? -1 : 0;
+}
+
+/* --compare: several runs' CSV reports in one picture. */
+static int compare_files(const Opts *o)
+{
+  WuSeries s[6];
+  int n = 0, rc = 0;
+  for (char **a = o->argv; *a && n < 6; a++, n++) {
+    int e = wu_read_csv_series(*a, &s[n]);
+    if (e < 0) {
+      fprintf(stderr, "jolt-warmup: %s: %s\n", *a, e == -EINVAL ? "no iteration_ms rows (not a "
+              "--csv report of a run with jolt.mark)" : strerror(-e));
+      rc = 1;
+      n++;
+      break;
+    }
+  }
+  if (!rc && (rc = wu_plot_compare(o->plot, s, n)) < 0) {
+    fprintf(stderr, "jolt-warmup: %s: %s\n", o->plot, strerror(-rc));
+    rc = 1;
+  }
+  for (int k = 0; k < n; k++) {
+    free(s[k].t_ms);
+    free(s[k].ms);
+  }
+  return rc;
 }
 
 /* --intervals FILE: analyse iteration times (ms, one a line) without tracing anything. */
@@ -614,6 +650,8 @@ int main(int argc, char **argv)
     return 2;
   if (o.intervals)
     return analyze_file(&o);
+  if (o.compare)
+    return compare_files(&o);
   if ((why = cannot_trace())) {
     fprintf(stderr, "jolt-warmup: cannot trace: %s\n", why);
     return EXIT_SKIP;

@@ -17,7 +17,7 @@ WORK=$(mktemp -d build/test/warmup.XXXXXX 2>/dev/null || mktemp -d) || exit 1
 ntest=0 npass=0 nfail=0 nskip=0
 TESTS=(probes_documented analysis_verdicts unprivileged_skip marks_50 gc_events pinned_maps
        interpreter_share jit_share compile_events deopt_events csv_output json_output svg_plot
-       attach_pid bad_command fn_stable jump_start)
+       attach_pid bad_command fn_stable jump_start compare_plot)
 
 ok()    { ntest=$((ntest + 1)); npass=$((npass + 1)); echo "ok $ntest $1"; }
 notok() { ntest=$((ntest + 1)); nfail=$((nfail + 1)); echo "not ok $ntest $1"; }
@@ -331,6 +331,17 @@ EOF
 		grep -q '^jit: 0 compilations' "$WORK/jump.out" &&
 		grep -qE 'jit [1-9][0-9.]*%' "$WORK/jump.out"; then ok jump_start
 	else notok jump_start; diag <"$WORK/jump.out"; diag <"$WORK/jump.err"; fi
+}
+
+# Cold and jump-started side by side in one picture, from their CSV reports (after jump_start).
+test_compare_plot() {
+	if [ ! -s "$WORK/hot.jsnap" ]; then skip compare_plot "no snapshot from jump_start"; return; fi
+	trace coldcsv --csv -o "$WORK/cold.csv" -- "$JOLT" "$WORK/hot.lua"
+	trace jumpcsv --csv -o "$WORK/jump.csv" -- "$WORK/jolt-load" "$WORK/hot.jsnap" -- "$WORK/hot.lua"
+	if "$WARMUP" --plot "$WORK/both.svg" --compare "$WORK/cold.csv" "$WORK/jump.csv" 2>"$WORK/cmp.err" &&
+		[ "$(grep -c '<polyline' "$WORK/both.svg")" = 2 ] && grep -q '>cold.csv<' "$WORK/both.svg" &&
+		grep -q '>jump.csv<' "$WORK/both.svg"; then ok compare_plot
+	else notok compare_plot; diag <"$WORK/cmp.err"; fi
 }
 
 echo "TAP version 13"

@@ -593,3 +593,93 @@ int wu_plot_svg(const char *path, const WuRun *r)
     return -errno;
   return 0;
 }
+
+/* ---- SVG of several runs' iteration times on one time axis (--compare). ---- */
+
+static const char *const run_colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                          "#ff7f0e", "#8c564b" };
+
+int wu_plot_compare(const char *path, const WuSeries *s, int n)
+{
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return -errno;
+  double xmax = 0, ymax = 0;
+  for (int k = 0; k < n; k++)
+    for (size_t i = 0; i < s[k].n; i++) {
+      if (s[k].t_ms[i] > xmax)
+        xmax = s[k].t_ms[i];
+      if (s[k].ms[i] > ymax)
+        ymax = s[k].ms[i];
+    }
+  xmax = xmax > 0 ? xmax * 1.02 : 1;
+  ymax = ymax > 0 ? ymax * 1.1 : 1;
+  int h = TOP_H + 120;
+  double pw = W - ML - MR;
+  fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n"
+          "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' "
+          "font-family='sans-serif'>\n<rect width='100%%' height='100%%' fill='#fff'/>\n",
+          W, TOP_Y + h + 50);
+  fprintf(f, "<text x='%d' y='20' font-size='14'>jolt-warmup: iteration times of %d runs, "
+          "from each process's start</text>\n", ML, n);
+  svg_axes(f, TOP_Y, h, xmax, ymax, "iteration time (ms)", 0);
+  for (int k = 0; k < n; k++) {
+    const char *col = run_colors[k % (int)(sizeof run_colors / sizeof *run_colors)];
+    fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='1.5' points='", col);
+    for (size_t i = 0; i < s[k].n; i++)
+      fprintf(f, "%.1f,%.1f ", ML + s[k].t_ms[i] / xmax * pw, TOP_Y + h - s[k].ms[i] / ymax * h);
+    fprintf(f, "'/>\n");
+    if (s[k].steady_ms >= 0) {
+      double x = ML + s[k].steady_ms / xmax * pw;
+      fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='%s' stroke-dasharray='4 3'/>\n",
+              x, TOP_Y, x, TOP_Y + h, col);
+    }
+    fprintf(f, "<text x='%d' y='%d' font-size='11' fill='%s'>", W - MR + 8, TOP_Y + 14 + 16 * k, col);
+    for (const char *c = s[k].name; *c; c++)   /* a file name: escape what XML would take */
+      fputs(*c == '<' ? "&lt;" : *c == '&' ? "&amp;" : *c == '\'' ? "&apos;" : (char[2]){ *c, 0 }, f);
+    fprintf(f, "</text>\n");
+  }
+  fprintf(f, "<text x='%d' y='%d' font-size='11' fill='#555'>- - steady from here</text>\n",
+          W - MR + 8, TOP_Y + 14 + 16 * n + 6);
+  fprintf(f, "<text x='%d' y='%d' font-size='12' text-anchor='middle'>time since start (ms)"
+          "</text>\n", ML + (int)pw / 2, TOP_Y + h + 32);
+  fprintf(f, "</svg>\n");
+  return fclose(f) ? -errno : 0;
+}
+
+int wu_read_csv_series(const char *path, WuSeries *s)
+{
+  memset(s, 0, sizeof *s);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return -errno;
+  const char *base = strrchr(path, '/');
+  snprintf(s->name, sizeof s->name, "%s", base ? base + 1 : path);
+  s->steady_ms = -1;
+  char line[512];
+  size_t cap = 0;
+  while (fgets(line, sizeof line, f)) {
+    double t, v;
+    size_t idx;
+    long si;
+    if (sscanf(line, "iteration_ms,%zu,%lf,%lf", &idx, &t, &v) == 3) {
+      if (s->n == cap) {
+        cap = cap ? 2 * cap : 256;
+        double *nt = realloc(s->t_ms, cap * sizeof *nt), *nm = nt ? realloc(s->ms, cap * sizeof *nm) : NULL;
+        if (nt)
+          s->t_ms = nt;
+        if (!nt || !nm) {
+          fclose(f);
+          return -ENOMEM;
+        }
+        s->ms = nm;
+      }
+      s->t_ms[s->n] = t;
+      s->ms[s->n++] = v;
+    } else if (sscanf(line, "steady_iteration,,%lf,%ld", &t, &si) == 2 && si > 0) {
+      s->steady_ms = t;
+    }
+  }
+  fclose(f);
+  return s->n ? 0 : -EINVAL;
+}

@@ -116,5 +116,15 @@ void wu_print_table(FILE *f, const WuRun *r);
 void wu_print_csv(FILE *f, const WuRun *r);
 void wu_print_json(FILE *f, const WuRun *r);
 int wu_plot_svg(const char *path, const WuRun *r);
+/* --compare: iteration times of several runs (each from a --csv file of this tool) in one
+ * picture, e.g. a cold run and a jump-started one. */
+typedef struct WuSeries {
+  char name[128];
+  double *t_ms, *ms;        /* end of each iteration since the process's start, its time */
+  size_t n;
+  double steady_ms;         /* when the steady state began, -1: none */
+} WuSeries;
+int wu_read_csv_series(const char *path, WuSeries *s);
+int wu_plot_compare(const char *path, const WuSeries *s, int n);
 
 #endif
