@@ -146,6 +146,13 @@ fi
 if run "numa-node=auto" --numa-node=auto app.jsnap && grep -q "(auto: the node of this CPU)" err; then ok "numa-node=auto: the node of the current CPU"
 elif grep -q "NUMA is not available" err; then skip "numa-node=auto" "NUMA is not available here"
 else notok "numa-node=auto: report" "$(head -n 5 err)"; fi
+nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+if [ "$nodes" -ge 2 ]; then
+	if run "numa-node=1" --numa-node=1 app.jsnap && grep -qE "region pages by node: N1=[1-9]" err; then ok "numa-node=1: pages on node 1"
+	else notok "numa-node=1" "$(grep -E 'node|region' err)"; fi
+else
+	skip "numa-node=1: pages on the second node" "this machine has $nodes NUMA node(s)"
+fi
 out=$("$LOAD" --numa-node=99 app.jsnap -- app.lua 2>err)
 if [ "$out" = "$want" ] && grep -q "placement left to the kernel" err; then ok "numa-node=99: refused with a reason, the program runs"
 else notok "numa-node=99" "$(head -n 3 err)"; fi
