@@ -44,6 +44,7 @@ typedef struct LoadOpts {
   int workers;                /* --workers=N: pre-forked workers (0: none) */
   int per_node;               /* --per-node: a loader and N workers per NUMA node */
   int shared;                 /* --shared: the node's cache of verified snapshots */
+  int stream_all;             /* --stream-all: everything in before the program starts */
   int argstart;               /* argv index of the jolt command line after "--" */
 } LoadOpts;
 
@@ -98,6 +99,8 @@ static void usage(void)
     "  --workers=N       load once, then fork N workers sharing its code and records;\n"
     "                    a worker that dies is restarted, SIGTERM stops them all\n"
     "  --per-node        with --workers: one loader and N workers per NUMA node\n"
+    "  --stream-all      read the whole snapshot before the program starts (by default the\n"
+    "                    code section streams on while it runs)\n"
     "  --shared          map this node's cached copy of the snapshot (made by the first\n"
     "                    loader of it) instead of reading the file\n");
 }
@@ -133,6 +136,8 @@ static int load_args(int argc, char **argv, LoadOpts *o)
       o->per_node = 1;
     } else if (strcmp(a, "--shared") == 0) {
       o->shared = 1;
+    } else if (strcmp(a, "--stream-all") == 0) {
+      o->stream_all = 1;
     } else if (strncmp(a, "--slow-stream=", 14) == 0 && a[14]) {
       load_stream_slow((unsigned)strtoul(a + 14, NULL, 10));
     } else if (strncmp(a, "--dump-region=", 14) == 0 && a[14]) {
@@ -253,7 +258,7 @@ static int load_sections(Load *ld, const LoadOpts *o)
    * it is needed at once: before forking workers, dumping or publishing the region. */
   uint64_t split = 0;
   const SnapHeader *h = (const SnapHeader *)ld->hdr;
-  if (!o->workers && !o->dump && !o->shared && ld->filelen >= SMALL_SNAPSHOT)
+  if (!o->workers && !o->dump && !o->shared && !o->stream_all && ld->filelen >= SMALL_SNAPSHOT)
     for (uint32_t i = 0; i < h->nsections && i < SNAP_MAXSECT; i++)
       if (h->sect[i].kind == SS_CODE && i == h->nsections - 1)
         split = h->sect[i].offset;

@@ -29,8 +29,9 @@
 #include <stdio.h>
 
 #define SNAP_MAGIC    "JOLTSNAP"
-#define SNAP_FORMAT   3           /* file layout (2: section checksums by snap_checksum;
-                                     3: the code section last, per-function code checksums) */
+#define SNAP_FORMAT   4           /* file layout (2: section checksums by snap_checksum;
+                                     3: the code section last, per-function code checksums;
+                                     4: snap_checksum by folded 128-bit products) */
 #define SNAP_RECORDS  1           /* record layout and meaning (profile records outlive builds) */
 #define SNAP_PAGE     4096        /* header size and section alignment in the file */
 #define SNAP_MAXSECT  16

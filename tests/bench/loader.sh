@@ -12,6 +12,7 @@
 #   stream    jolt-load's streaming phase (io_uring, checksums verified as sections land)
 #   load      jolt-load's reserve + stream phases (the region faulted in, then filled)
 #   first     jolt-load from its start to the program's first Lua instruction
+# (all with --stream-all: the code section is read before the program starts, not after)
 # in GB/s (first: ms), the best of RUNS runs. Ratios: stream over dd (cold, goal >= 0.90),
 # stream over read (hot, goal >= 0.70), first over the time readnew takes (64 MiB, goal <= 2).
 #
@@ -42,7 +43,7 @@ best() {
 		case $m in
 		dd) t=$(dd if="$f" of=/dev/null bs=4M iflag=direct 2>&1 | sed -nE 's/.* copied, ([0-9.e-]+) s,.*/\1/p') ;;
 		stream | load | first)
-			"$LOAD" --verbose --io="$IO" "$f" -- "$WORK/app.lua" 2>"$WORK/err" >/dev/null
+			"$LOAD" --verbose --stream-all --io="$IO" "$f" -- "$WORK/app.lua" 2>"$WORK/err" >/dev/null
 			t=$(awk -v m="$m" '/phases:/ {
 				for (i = 1; i <= NF; i++) { v[$i] = $(i + 1) }
 				if (m == "stream") print v["stream"] / 1000
