@@ -239,32 +239,39 @@ static int sequal(const SnapModel *m, uint32_t idx, const char *s, size_t len)
   return l == len && memcmp(m->sblob + m->soff[idx] + 4, s, len) == 0;
 }
 
-/* Rebuild the open-addressing dedupe map at twice the entries. */
-static int srehash(SnapModel *m)
+/* Rebuild an open-addressing map of n entries (index + 1 in each used slot) at twice the
+ * size, placing entry i at hashof(m, i). */
+static int rehash(const SnapModel *m, uint32_t **map, uint32_t *cap, uint32_t n,
+                  uint32_t (*hashof)(const SnapModel *m, uint32_t i))
 {
-  uint32_t nc = m->csmap ? m->csmap * 2 : 64;
+  uint32_t nc = *cap ? *cap * 2 : 64;
   uint32_t *nm = calloc(nc, sizeof *nm);
   if (!nm)
     return 0;
-  for (uint32_t i = 0; i < m->nstr; i++) {
-    uint32_t l;
-    memcpy(&l, m->sblob + m->soff[i], 4);
-    uint32_t h = strkeyhash(m->sblob + m->soff[i] + 4, l) & (nc - 1);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t h = hashof(m, i) & (nc - 1);
     while (nm[h])
       h = (h + 1) & (nc - 1);
     nm[h] = i + 1;
   }
-  free(m->smap);
-  m->smap = nm;
-  m->csmap = nc;
+  free(*map);
+  *map = nm;
+  *cap = nc;
   return 1;
+}
+
+static uint32_t strhashof(const SnapModel *m, uint32_t i)
+{
+  uint32_t l;
+  memcpy(&l, m->sblob + m->soff[i], 4);
+  return strkeyhash(m->sblob + m->soff[i] + 4, l);
 }
 
 uint32_t snap_str(SnapModel *m, const char *s, size_t len)
 {
   if (len > SNAP_MAXSTR)
     return SNAP_NONE;
-  if (2 * (m->nstr + 1) > m->csmap && !srehash(m))
+  if (2 * (m->nstr + 1) > m->csmap && !rehash(m, &m->smap, &m->csmap, m->nstr, strhashof))
     return SNAP_NONE;
   uint32_t h = strkeyhash(s, len) & (m->csmap - 1);
   for (; m->smap[h]; h = (h + 1) & (m->csmap - 1))
@@ -298,27 +305,15 @@ static uint32_t shapehash(uint32_t parent, uint32_t key)
   return (uint32_t)(v >> 32);
 }
 
-static int shrehash(SnapModel *m)
+static uint32_t shapehashof(const SnapModel *m, uint32_t i)
 {
-  uint32_t nc = m->cshmap ? m->cshmap * 2 : 64;
-  uint32_t *nm = calloc(nc, sizeof *nm);
-  if (!nm)
-    return 0;
-  for (uint32_t i = 0; i < m->nshapes; i++) {
-    uint32_t h = shapehash(m->shapes[i].parent, m->shapes[i].key) & (nc - 1);
-    while (nm[h])
-      h = (h + 1) & (nc - 1);
-    nm[h] = i + 1;
-  }
-  free(m->shmap);
-  m->shmap = nm;
-  m->cshmap = nc;
-  return 1;
+  return shapehash(m->shapes[i].parent, m->shapes[i].key);
 }
 
 uint32_t snap_shape(SnapModel *m, uint32_t parent, uint32_t key)
 {
-  if (2 * (m->nshapes + 1) > m->cshmap && !shrehash(m))
+  if (2 * (m->nshapes + 1) > m->cshmap &&
+      !rehash(m, &m->shmap, &m->cshmap, m->nshapes, shapehashof))
     return SNAP_NONE;
   uint32_t h = shapehash(parent, key) & (m->cshmap - 1);
   for (; m->shmap[h]; h = (h + 1) & (m->cshmap - 1)) {
