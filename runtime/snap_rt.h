@@ -16,7 +16,8 @@ typedef struct State State;
 
 /* Write a snapshot of L's profiles and compiled code to path (atomically). 0, or -1 and why.
  * SNAPW_FINAL: the program has ended, so code compiled before its profile settled is compiled
- * again from the whole profile first (the code a jump-start runs is the seeder's best). */
+ * again from the whole profile first (the code a jump-start runs is the seeder's best), and
+ * functions half-way to the tier-up thresholds are compiled too. */
 #define SNAPW_FINAL 1
 int snap_write(State *L, const char *path, int flags, char *why, size_t nwhy);
 /* The program's identity for snapshots this process writes: the main script's name and the

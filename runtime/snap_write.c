@@ -230,9 +230,17 @@ int snap_write(State *L, const char *path, int flags, char *why, size_t nwhy)
   if (!fns)
     goto oom;
   if ((flags & SNAPW_FINAL) && jit_state.on)
-    for (ProfFn *f = G(L)->prof.fns; f; f = f->next)
-      if (f->proto && f->proto->jit)
+    for (ProfFn *f = G(L)->prof.fns; f; f = f->next) {
+      if (!f->proto)
+        continue;
+      if (f->proto->jit)
         jit_refresh(L, f->proto);
+      /* Half-way to hot: a process that runs longer than this one will compile it, so the
+       * seeder does now, and jump-started processes need not. */
+      else if (!f->nojit && !jit_state.stress &&
+               (2 * f->calls >= jit_state.hotcalls || 2 * f->backedges >= jit_state.hotloops))
+        jit_compile(L, f->proto);
+    }
   for (ProfFn *f = G(L)->prof.fns; f; f = f->next) {
     if (heat(f) == 0 || !f->proto)
       continue;
