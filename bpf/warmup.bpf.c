@@ -166,8 +166,7 @@ int BPF_USDT(on_fn_stable, __u64 fid, __u64 calls)
   return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(on_gc_begin, int kind)
+static __always_inline int gc_begin(int kind)
 {
   struct wu_counters *c = counters_of(current_tgid());
   if (!c)
@@ -177,8 +176,7 @@ int BPF_USDT(on_gc_begin, int kind)
   return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(on_gc_end, long long freed, unsigned long long heap)
+static __always_inline int gc_end(long long freed, unsigned long long heap)
 {
   struct wu_counters *c = counters_of(current_tgid());
   if (!c || !c->gc_begin_ns)
@@ -202,6 +200,44 @@ int BPF_USDT(on_gc_end, long long freed, unsigned long long heap)
   e->c = heap;
   e->dur_ns = dur;
   bpf_ringbuf_submit(e, 0);
+  return 0;
+}
+
+/* Full collections (jolt:gc_begin/gc_end since the step probes got their own names). */
+SEC("usdt")
+int BPF_USDT(on_gc_begin, int kind)
+{
+  return gc_begin(kind);
+}
+
+SEC("usdt")
+int BPF_USDT(on_gc_end, long long freed, unsigned long long heap)
+{
+  return gc_end(freed, heap);
+}
+
+/* Each incremental step: attached only with --gc-steps (a trap per step). */
+SEC("usdt")
+int BPF_USDT(on_gc_step_begin, int kind)
+{
+  return gc_begin(kind);
+}
+
+SEC("usdt")
+int BPF_USDT(on_gc_step_end, long long freed, unsigned long long heap)
+{
+  return gc_end(freed, heap);
+}
+
+/* Steps in batches (jolt:gc_steps): counts and time at one trap per 64 steps. */
+SEC("usdt")
+int BPF_USDT(on_gc_steps, __u64 n, __u64 ns, __u64 heap)
+{
+  struct wu_counters *c = counters_of(current_tgid());
+  if (!c)
+    return 0;
+  c->gc_steps += n;
+  c->gc_ns += ns;
   return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "state.h"
 #include "gc.h"
@@ -734,9 +735,24 @@ static void runtil(State *L, int statemask) {
   while (!(statemask & (1 << G(L)->gc.gcstate))) singlestep(L);
 }
 
+static uint64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Report the steps so far to a tracer of gc_steps, in one probe hit. */
+void gc_flushsteps(State *L) {
+  GCState *g = &G(L)->gc;
+  if (g->batch_steps)
+    JOLT_PROBE_GC_STEPS(g->batch_steps, g->batch_ns, g->totalbytes);
+  g->batch_steps = g->batch_ns = 0;
+}
+
 void gc_fullgc(State *L, int emergency) {
   GCState *g = &G(L)->gc;
   uint8_t oldstp = g->gcstp;
+  gc_flushsteps(L);
   size_t heap0 = g->totalbytes;   /* for the gc_end probe */
   JOLT_PROBE_GC_BEGIN(emergency ? JOLT_GC_EMERGENCY : JOLT_GC_FULL);
   g->emergency = (uint8_t)emergency;
@@ -765,7 +781,9 @@ static void incstep(State *L) {
   /* Each allocated byte pays four bytes of work at the default multiplier (100). */
   ptrdiff_t budget = (g->debt + stepbytes) / 25 * mul;
   size_t heap0 = g->totalbytes;   /* for the gc_end probe */
-  JOLT_PROBE_GC_BEGIN(JOLT_GC_STEP);
+  /* Timed only while a tracer listens to gc_steps: one probe hit per JOLT_GC_STEP_BATCH. */
+  uint64_t t0 = JOLT_PROBE_ENABLED(gc_steps) ? mono_ns() : 0;
+  JOLT_PROBE_GC_STEP_BEGIN(JOLT_GC_STEP);
   g->gcstp |= STP_GC;
   do {
     budget -= (ptrdiff_t)singlestep(L);
@@ -773,7 +791,12 @@ static void incstep(State *L) {
   g->gcstp &= (uint8_t)~STP_GC;
   if (g->gcstate == GCS_PAUSE) setpause(g);
   else g->debt = -stepbytes;
-  JOLT_PROBE_GC_END((long long)heap0 - (long long)g->totalbytes, g->totalbytes);
+  JOLT_PROBE_GC_STEP_END((long long)heap0 - (long long)g->totalbytes, g->totalbytes);
+  if (t0) {
+    g->batch_ns += mono_ns() - t0;
+    if (++g->batch_steps >= JOLT_GC_STEP_BATCH)
+      gc_flushsteps(L);
+  }
 }
 
 void gc_step(State *L) {

@@ -38,6 +38,7 @@ typedef struct GCState {
   int genminor, genmajor;
   size_t estimate;
   uint64_t ncollections;        /* --stats */
+  uint64_t batch_steps, batch_ns;   /* steps not yet reported by the gc_steps probe */
   struct UpVal **openuv;        /* open upvalues marked this cycle, re-marked at atomic */
   size_t nopenuv, openuvcap;
 } GCState;
@@ -57,6 +58,8 @@ J_HIDDEN GCObj *gc_newobj(State *L, int tag, size_t size);
 #define gc_check(L) do { if (G(L)->gc.debt > 0) gc_step(L); } while (0)
 J_HIDDEN void gc_step(State *L);
 J_HIDDEN void gc_fullgc(State *L, int emergency);
+/* Steps not yet reported to a tracer of the gc_steps probe: report them now (exit). */
+J_HIDDEN void gc_flushsteps(State *L);
 J_HIDDEN void gc_freeall(State *L);                 /* at state_close, runs finalizers */
 /* Barriers: `p` is the object written into, `v` the value written. */
 #define gc_iswhite(o)  ((o)->marked & GC_WHITES)

@@ -45,6 +45,9 @@ JOLT_SEMAPHORE(exit);
 JOLT_SEMAPHORE(mark);
 JOLT_SEMAPHORE(gc_begin);
 JOLT_SEMAPHORE(gc_end);
+JOLT_SEMAPHORE(gc_step_begin);
+JOLT_SEMAPHORE(gc_step_end);
+JOLT_SEMAPHORE(gc_steps);
 JOLT_SEMAPHORE(fn_stable);
 JOLT_SEMAPHORE(compile_begin);
 JOLT_SEMAPHORE(compile_end);
@@ -82,6 +85,16 @@ JOLT_SEMAPHORE(load_phase);
 #define JOLT_PROBE_GC_BEGIN(kind)         JOLT_PROBE_1(gc_begin, (int)(kind))
 #define JOLT_PROBE_GC_END(freed, heap) \
   JOLT_PROBE_2(gc_end, (long long)(freed), (unsigned long long)(heap))
+/* The same around each incremental step (kind JOLT_GC_STEP): a trap per step when traced, and
+ * an allocating program makes thousands a second, so tracers prefer gc_steps. */
+#define JOLT_PROBE_GC_STEP_BEGIN(kind)    JOLT_PROBE_1(gc_step_begin, (int)(kind))
+#define JOLT_PROBE_GC_STEP_END(freed, heap) \
+  JOLT_PROBE_2(gc_step_end, (long long)(freed), (unsigned long long)(heap))
+/* Incremental steps in batches: (steps, nanoseconds in them, heap bytes after the last), every
+ * JOLT_GC_STEP_BATCH steps and before each full collection and at exit. */
+#define JOLT_PROBE_GC_STEPS(n, ns, heap) \
+  JOLT_PROBE_3(gc_steps, (unsigned long long)(n), (unsigned long long)(ns), (unsigned long long)(heap))
+#define JOLT_GC_STEP_BATCH 64
 /* A function's profile window closed: it stopped changing (function id, calls so far). */
 #define JOLT_PROBE_FN_STABLE(fid, calls) \
   JOLT_PROBE_2(fn_stable, (unsigned long long)(fid), (unsigned long long)(calls))

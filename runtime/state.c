@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "state.h"
+#include "gc.h"
 #include "api.h"
 #include "call.h"
 #include "co.h"
@@ -129,6 +130,7 @@ static void close_main(State *L, void *ud)
 void state_close(State *L)
 {
   L = G(L)->mainthread;
+  gc_flushsteps(L);
   JOLT_PROBE_EXIT();
   L->ci = &L->base_ci;
   if (L->stack)

@@ -461,7 +461,7 @@ static int open_sampler(pid_t pid, int hz)
 /* Attach the USDT programs; without gc, not the GC probes (each traced hit costs a trap, and
  * an allocating program makes thousands of incremental steps a second). jolt:fn_stable is
  * optional: a binary without it is traced without it (r->has_stable_probe says which). */
-static int attach_probes(struct warmup_bpf *skel, WuRun *r, const char *exe, bool gc)
+static int attach_probes(struct warmup_bpf *skel, WuRun *r, const char *exe, bool gc, bool steps)
 {
   struct { struct bpf_program *prog; struct bpf_link **link; const char *name; bool gc; } p[] = {
     { skel->progs.on_start, &skel->links.on_start, "start", false },
@@ -469,9 +469,16 @@ static int attach_probes(struct warmup_bpf *skel, WuRun *r, const char *exe, boo
     { skel->progs.on_mark, &skel->links.on_mark, "mark", false },
     { skel->progs.on_gc_begin, &skel->links.on_gc_begin, "gc_begin", true },
     { skel->progs.on_gc_end, &skel->links.on_gc_end, "gc_end", true },
+    /* Incremental steps: each with --gc-steps, else in batches (one trap per 64 steps). */
+    { skel->progs.on_gc_step_begin, &skel->links.on_gc_step_begin, "gc_step_begin", true },
+    { skel->progs.on_gc_step_end, &skel->links.on_gc_step_end, "gc_step_end", true },
+    { skel->progs.on_gc_steps, &skel->links.on_gc_steps, "gc_steps", true },
   };
   for (size_t i = 0; i < sizeof p / sizeof *p; i++) {
     if (p[i].gc && !gc)
+      continue;
+    int perstep = p[i].link == &skel->links.on_gc_step_begin || p[i].link == &skel->links.on_gc_step_end;
+    if (p[i].link == &skel->links.on_gc_steps ? steps : perstep && !steps)
       continue;
     *p[i].link = bpf_program__attach_usdt(p[i].prog, r->pid, exe, "jolt", p[i].name, NULL);
     if (!*p[i].link) {
@@ -714,7 +721,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "jolt-warmup: publish address ranges: %s\n", strerror(-n));
     goto cleanup;
   }
-  if (attach_probes(skel, &r, exe, !o.no_gc))
+  if (attach_probes(skel, &r, exe, !o.no_gc, o.gc_steps))
     goto cleanup;
   rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &tr, NULL);
   if (!rb) {
