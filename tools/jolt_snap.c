@@ -161,6 +161,9 @@ static void inspect_header(const SnapIn *in)
   tool_putname(stdout, prog, (uint32_t)strlen(prog));
   printf(" (hash %016llx)\n", (unsigned long long)h->program_hash);
   printf("  flags:       %s\n", flags);
+  /* The header's checksum covers every section's: the file's identity for caches and peers. */
+  printf("  checksum:    %08x (content address: header CRC-32 over the section checksums)\n",
+         h->header_crc);
   if (snap_code_usable(&in->img, why, sizeof why) == 0)
     printf("  code here:   usable\n");
   else
@@ -376,9 +379,10 @@ static void json_header(const SnapIn *in)
          (unsigned long long)h->created, h->seeders, (unsigned long long)h->samples);
   printf(",\"program\":");
   json_str(stdout, prog, strlen(prog));
-  printf(",\"program_hash\":\"%016llx\",\"flags\":%u,\"code\":%s,\"merged\":%s",
+  printf(",\"program_hash\":\"%016llx\",\"flags\":%u,\"code\":%s,\"merged\":%s,"
+         "\"checksum\":\"%08x\"",
          (unsigned long long)h->program_hash, h->flags, h->flags & SH_CODE ? "true" : "false",
-         h->flags & SH_MERGED ? "true" : "false");
+         h->flags & SH_MERGED ? "true" : "false", h->header_crc);
   int usable = snap_code_usable(&in->img, why, sizeof why) == 0;
   printf(",\"code_usable\":%s", usable ? "true" : "false");
   if (!usable) {
