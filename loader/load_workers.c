@@ -72,8 +72,11 @@ int load_workers_run(int n, const char *label, int verbose)
   sigaction(SIGINT, &sa, NULL);
   for (int i = 0; i < n; i++) {
     pid_t pid = spawn();
-    if (pid == 0)
+    if (pid == 0) {              /* a worker: the supervisor's tables are not its business */
+      free(pids);
+      free(born);
       return 0;
+    }
     pids[i] = pid;
     born[i] = now_s();
     if (pid < 0)
