@@ -2,7 +2,7 @@
 # run.sh: jolt's test runner. Runs every test group and prints TAP 13, ending with one line
 # "N passed, N failed, N skipped"; exits 1 if anything failed. How it works: docs/testing.md.
 #
-#   tests/run.sh [group...]     groups: lua lua_off lua_stress snap snap_nocode jolt gen gen_off gen_stress genjit
+#   tests/run.sh [group...]     groups: lua lua_off lua_stress snap snap_nocode asan_snap jolt gen gen_off gen_stress genjit
 #                               genjit_stress bad unit
 #                               asan stress fuzz cli warmup (default: all, in that order)
 #   tests/run.sh --transcript FILE.lua    FILE's masked transcript under jolt (for .expected files)
@@ -31,7 +31,7 @@ mkdir -p build/test
 WORK=$(mktemp -d build/test/run.XXXXXX) || exit 1
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(lua lua_off lua_stress snap snap_nocode jolt gen gen_off gen_stress genjit genjit_stress bad unit asan stress fuzz cli warmup)
+[ ${#groups[@]} -eq 0 ] && groups=(lua lua_off lua_stress snap snap_nocode jolt gen gen_off gen_stress genjit genjit_stress bad unit asan asan_snap stress fuzz cli warmup)
 
 npass=0 nfail=0 nskip=0 ntest=0
 
@@ -139,7 +139,7 @@ GEN_BATCHES=$(((GEN_COUNT + GEN_BATCH - 1) / GEN_BATCH))
 
 count() {
 	case $1 in
-	lua | asan | lua_off | lua_stress | snap | snap_nocode) echo ${#LUA_TESTS[@]} ;;
+	lua | asan | lua_off | lua_stress | snap | snap_nocode | asan_snap) echo ${#LUA_TESTS[@]} ;;
 	gen | gen_off | gen_stress | genjit | genjit_stress) echo "$GEN_BATCHES" ;;
 	bad) echo ${#BAD_TESTS[@]} ;;
 	fuzz) echo 3 ;;
@@ -333,7 +333,7 @@ JOLT_LOAD=${JOLT_LOAD:-build/bin/jolt-load}
 SEED_JARGS=${SEED_JARGS:--j hot=2,hotloop=20}
 group_snap() {
 	local f name wrap="$WORK/jump.sh" snap="$WORK/seed.jsnap"
-	printf '#!/bin/sh\nexec %s %s %s -- "$@"\n' "$PWD/$JOLT_LOAD" "${SNAPARGS:-}" "$snap" >"$wrap"
+	printf '#!/bin/sh\nexec %s %s %s -- "$@"\n' "$(realpath "$JOLT_LOAD")" "${SNAPARGS:-}" "$snap" >"$wrap"
 	chmod +x "$wrap"
 	for f in "${LUA_TESTS[@]}"; do
 		name="snap$JNAME/$(basename "$f" .lua)"
@@ -349,6 +349,15 @@ group_snap() {
 	done
 }
 group_snap_nocode() { SNAPARGS="--no-code" JNAME="-nocode" group_snap; }
+# The same jump-starts under the sanitizer builds (binding, shipped code, the loader's paths).
+group_asan_snap() {
+	local f
+	if [ ! -x "$JOLT_ASAN" ] || [ ! -x "$(dirname "$JOLT_ASAN")/jolt-load" ]; then
+		for f in "${LUA_TESTS[@]}"; do skip "snap-asan/$(basename "$f" .lua)" "$JOLT_ASAN or its jolt-load not built (make asan)"; done
+		return
+	fi
+	JOLT=$JOLT_ASAN JOLT_LOAD=$(dirname "$JOLT_ASAN")/jolt-load JNAME="-asan" TIMEOUT=$((TIMEOUT * 4)) group_snap
+}
 
 # 6. jolt's own features (profiles, the jolt library): each tests/jolt/X.lua must print what
 #    tests/jolt/X.expected holds (masked like the rest), lua5.4 has nothing to compare with.
