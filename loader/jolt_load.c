@@ -180,31 +180,8 @@ static int load_args(int argc, char **argv, LoadOpts *o)
 /* Step 1: open the file and find what it is. */
 static int load_open(Load *ld, const char *path)
 {
-  /* O_NONBLOCK: a FIFO must be refused, not waited on for a writer. */
-  ld->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (ld->fd < 0) {
-    snprintf(ld->why, sizeof ld->why, "cannot open: %s", strerror(errno));
-    return -1;
-  }
-  struct stat st;
-  if (fstat(ld->fd, &st) != 0) {
-    snprintf(ld->why, sizeof ld->why, "cannot stat: %s", strerror(errno));
-    return -1;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    snprintf(ld->why, sizeof ld->why, "is a directory");
-    return -1;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    snprintf(ld->why, sizeof ld->why, "not a regular file");
-    return -1;
-  }
-  if (st.st_size == 0) {
-    snprintf(ld->why, sizeof ld->why, "empty file");
-    return -1;
-  }
-  ld->filelen = (uint64_t)st.st_size;
-  return 0;
+  ld->fd = snap_open_file(path, &ld->filelen, ld->why, sizeof ld->why);
+  return ld->fd < 0 ? -1 : 0;
 }
 
 static int readat(int fd, uint8_t *p, size_t n, uint64_t off, char *why, size_t nwhy)
@@ -231,10 +208,6 @@ static int readat(int fd, uint8_t *p, size_t n, uint64_t off, char *why, size_t 
 /* Step 2: the header alone, before anything is allocated by its numbers. */
 static int load_header(Load *ld)
 {
-  if (ld->filelen > ((uint64_t)1 << 34)) {
-    snprintf(ld->why, sizeof ld->why, "too large (%llu bytes)", (unsigned long long)ld->filelen);
-    return -1;
-  }
   size_t h = ld->filelen < SNAP_PAGE ? (size_t)ld->filelen : SNAP_PAGE;
   if (readat(ld->fd, ld->hdr, h, 0, ld->why, sizeof ld->why) != 0)
     return -1;

@@ -224,6 +224,10 @@ uint32_t snap_ck_final(SnapCk *c, const void *tail, size_t n);
 extern const char *const snap_import_names[];
 extern const int snap_nimport_names;
 
+/* Open a snapshot file for reading: its descriptor and *len, or -1 with why for what cannot be
+ * one (cannot open, a directory, a FIFO or other non-regular file, empty, too large). */
+#define SNAP_MAXFILE ((uint64_t)1 << 34)
+int snap_open_file(const char *path, uint64_t *len, char *why, size_t nwhy);
 /* Read a whole file into an 8-aligned buffer (*buf, freed with free()). 0 or -1 and why. */
 int snap_read_file(const char *path, uint8_t **buf, size_t *len, char *why, size_t nwhy);
 

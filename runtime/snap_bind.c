@@ -48,10 +48,18 @@ typedef struct SnapUse {
 
 static SnapUse *use_of(State *L) { return (SnapUse *)G(L)->snap; }
 
-static void say(SnapUse *u, const char *fmt, const char *name, uint64_t fid, const char *what)
+static void fname(const Proto *p, char *out, size_t n);
+
+/* --verbose: what became of function p ("label: chunk:line (fid ...): what[: why]"); the name
+ * is only made when it is printed, binding stays cheap otherwise. */
+static void say(SnapUse *u, const Proto *p, const char *what, const char *why)
 {
-  if (u->flags & SNAPU_VERBOSE)
-    fprintf(stderr, fmt, u->label, name, (unsigned long long)fid, what);
+  if (!(u->flags & SNAPU_VERBOSE))
+    return;
+  char name[OBJ_IDSIZE + 16];
+  fname(p, name, sizeof name);
+  fprintf(stderr, "%s: %s (fid %016llx): %s%s%s\n", u->label, name, (unsigned long long)p->fid,
+          what, why ? ": " : "", why ? why : "");
 }
 
 static Shape *boundshape(State *L, SnapUse *u, uint64_t ref)
@@ -261,11 +269,9 @@ static void bindtree(State *L, SnapUse *u, Proto *p)
   if (!p->prof)
     return;
   const SnapFunc *f = snap_find(&u->img, p->fid);
-  char name[OBJ_IDSIZE + 16];
-  fname(p, name, sizeof name);
   if (!f || f->ncode != (uint32_t)p->ncode) {
     u->nmissing++;
-    say(u, "%s: %s (fid %016llx): %s\n", name, p->fid, "no record (new or changed): cold");
+    say(u, p, "no record (new or changed): cold", NULL);
     return;
   }
   Proto **slot = &u->bound[f - u->img.funcs];
@@ -294,11 +300,10 @@ static void codetree(State *L, SnapUse *u, Proto *p)
       u->pending[u->npending++] = (uint32_t)(f - u->img.funcs);
     }
   }
-  char name[OBJ_IDSIZE + 16], why[200];
-  fname(p, name, sizeof name);
+  char why[200];
   if (p->jit || !jit_state.on) {
     u->nrecord++;
-    say(u, "%s: %s (fid %016llx): %s\n", name, p->fid, "profile record");
+    say(u, p, "profile record", NULL);
     JOLT_PROBE_SNAP_BIND(p->fid, 0);
     return;
   }
@@ -306,7 +311,7 @@ static void codetree(State *L, SnapUse *u, Proto *p)
     int r = bindcode(L, u, p, &u->img.codes[f->code], why, sizeof why);
     if (r == 0) {
       u->ncode++;
-      say(u, "%s: %s (fid %016llx): %s\n", name, p->fid, "profile record and code");
+      say(u, p, "profile record and code", NULL);
       JOLT_PROBE_SNAP_BIND(p->fid, 2);
       return;
     }
@@ -320,25 +325,23 @@ static void codetree(State *L, SnapUse *u, Proto *p)
       if (pf->backedges < jit_state.hotloops)
         pf->backedges = jit_state.hotloops;
       u->nwaited++;
-      say(u, "%s: %s (fid %016llx): %s\n", name, p->fid, "profile record, code still streaming");
+      say(u, p, "profile record, code still streaming", NULL);
       return;
     }
     u->ncoderefused++;
-    if (u->flags & SNAPU_VERBOSE)
-      fprintf(stderr, "%s: %s (fid %016llx): code refused: %s\n", u->label, name,
-              (unsigned long long)p->fid, why);
+    say(u, p, "code refused", why);
   }
   if (f->jitversions > 0 && !p->prof->nojit) {
     jit_compile(L, p);
     if (p->jit) {
       u->ncompiled++;
-      say(u, "%s: %s (fid %016llx): %s\n", name, p->fid, "profile record, compiled from it");
+      say(u, p, "profile record, compiled from it", NULL);
       JOLT_PROBE_SNAP_BIND(p->fid, 1);
       return;
     }
   }
   u->nrecord++;
-  say(u, "%s: %s (fid %016llx): %s\n", name, p->fid, "profile record");
+  say(u, p, "profile record", NULL);
   JOLT_PROBE_SNAP_BIND(p->fid, 0);
 }
 
@@ -380,18 +383,14 @@ int snap_code_pending(State *L, Proto *p)
   if (r == 1)
     return 1;
   p->prof->snapwait = 0;
-  char name[OBJ_IDSIZE + 16];
-  fname(p, name, sizeof name);
   if (r == 0) {
     u->ncode++;
-    say(u, "%s: %s (fid %016llx): %s\n", name, p->fid, "code arrived, bound");
+    say(u, p, "code arrived, bound", NULL);
     JOLT_PROBE_SNAP_BIND(p->fid, 2);
     return 1;
   }
   u->ncoderefused++;
-  if (u->flags & SNAPU_VERBOSE)
-    fprintf(stderr, "%s: %s (fid %016llx): code refused: %s\n", u->label, name,
-            (unsigned long long)p->fid, why);
+  say(u, p, "code refused", why);
   return 0;
 }
 

@@ -1,5 +1,6 @@
 /* snap_file.c: the snapshot model, its atomic serializer, and the validating reader. */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -227,6 +228,22 @@ static int grow(void **p, uint32_t *cap, size_t need, size_t sz)
 }
 #define GROW(arr, cap, need) grow((void **)&(arr), &(cap), (need), sizeof *(arr))
 
+/* Make room for need bytes in the byte buffer *p (capacity *cap, first size `first`). */
+static int growbytes(void *p, size_t *cap, size_t need, size_t first)
+{
+  if (need <= *cap)
+    return 1;
+  size_t nc = *cap ? *cap : first;
+  while (nc < need)
+    nc *= 2;
+  void *nb = realloc(*(void **)p, nc);
+  if (!nb)
+    return 0;
+  *(void **)p = nb;
+  *cap = nc;
+  return 1;
+}
+
 static uint32_t strkeyhash(const char *s, size_t len)
 {
   return (uint32_t)snap_hash(s, len);
@@ -277,16 +294,8 @@ uint32_t snap_str(SnapModel *m, const char *s, size_t len)
   for (; m->smap[h]; h = (h + 1) & (m->csmap - 1))
     if (sequal(m, m->smap[h] - 1, s, len))
       return m->smap[h] - 1;
-  if (m->nsblob + 4 + len > m->csblob) {
-    size_t nc = m->csblob ? m->csblob : 4096;
-    while (nc < m->nsblob + 4 + len)
-      nc *= 2;
-    char *nb = realloc(m->sblob, nc);
-    if (!nb)
-      return SNAP_NONE;
-    m->sblob = nb;
-    m->csblob = nc;
-  }
+  if (!growbytes(&m->sblob, &m->csblob, m->nsblob + 4 + len, 4096))
+    return SNAP_NONE;
   if (!GROW(m->soff, m->csoff, m->nstr + 1))
     return SNAP_NONE;
   uint32_t l = (uint32_t)len;
@@ -362,16 +371,8 @@ SnapCode *snap_addcode(SnapModel *m, const uint8_t *code, size_t n)
   size_t off = (m->ncodeb + 15) & ~(size_t)15;
   if (off + n > UINT32_MAX)
     return NULL;
-  if (off + n > m->ccodeb) {
-    size_t nc = m->ccodeb ? m->ccodeb : 65536;
-    while (nc < off + n)
-      nc *= 2;
-    uint8_t *nb = realloc(m->code, nc);
-    if (!nb)
-      return NULL;
-    m->code = nb;
-    m->ccodeb = nc;
-  }
+  if (!growbytes(&m->code, &m->ccodeb, off + n, 65536))
+    return NULL;
   memset(m->code + m->ncodeb, 0xcc, off - m->ncodeb);   /* int3 between functions */
   memcpy(m->code + off, code, n);
   m->ncodeb = off + n;
@@ -509,37 +510,43 @@ int snap_model_write(SnapModel *m, const char *path, char *why, size_t nwhy)
 
 /* -- Reading ------------------------------------------------------------------------------ */
 
-int snap_read_file(const char *path, uint8_t **buf, size_t *len, char *why, size_t nwhy)
+int snap_open_file(const char *path, uint64_t *len, char *why, size_t nwhy)
 {
-  *buf = NULL;
-  *len = 0;
   /* O_NONBLOCK: opening a FIFO for reading would wait for a writer; the mode check refuses it. */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return fail(why, nwhy, "cannot open: %s", strerror(errno));
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
+  const char *bad = NULL;
+  if (fstat(fd, &st) != 0)
+    bad = strerror(errno);
+  else if (S_ISDIR(st.st_mode))
+    bad = "is a directory";
+  else if (!S_ISREG(st.st_mode))
+    bad = "not a regular file";
+  else if (st.st_size == 0)
+    bad = "empty file";
+  if (bad) {
     close(fd);
-    return fail(why, nwhy, "cannot stat: %s", strerror(e));
+    return fail(why, nwhy, "%s", bad);
   }
-  if (S_ISDIR(st.st_mode)) {
-    close(fd);
-    return fail(why, nwhy, "is a directory");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    close(fd);
-    return fail(why, nwhy, "not a regular file");
-  }
-  if (st.st_size == 0) {
-    close(fd);
-    return fail(why, nwhy, "empty file");
-  }
-  if ((uint64_t)st.st_size > ((uint64_t)1 << 32)) {
+  if ((uint64_t)st.st_size > SNAP_MAXFILE) {
     close(fd);
     return fail(why, nwhy, "too large (%lld bytes)", (long long)st.st_size);
   }
-  size_t n = (size_t)st.st_size;
+  *len = (uint64_t)st.st_size;
+  return fd;
+}
+
+int snap_read_file(const char *path, uint8_t **buf, size_t *len, char *why, size_t nwhy)
+{
+  *buf = NULL;
+  *len = 0;
+  uint64_t flen;
+  int fd = snap_open_file(path, &flen, why, nwhy);
+  if (fd < 0)
+    return -1;
+  size_t n = (size_t)flen;
   uint8_t *b = NULL;
   if (posix_memalign((void **)&b, SNAP_PAGE, n) != 0) {
     close(fd);
@@ -577,13 +584,12 @@ int snap_check_header(const uint8_t *hdr, size_t hlen, uint64_t filelen, char *w
                 (unsigned long long)filelen, SNAP_PAGE);
   if (h->header_size != SNAP_PAGE)
     return fail(why, nwhy, "bad header size %u", h->header_size);
-  uint8_t *copy = malloc(SNAP_PAGE);
-  if (!copy)
-    return fail(why, nwhy, "out of memory");
-  memcpy(copy, hdr, SNAP_PAGE);
-  ((SnapHeader *)copy)->header_crc = 0;
-  uint32_t crc = (uint32_t)crc32(0L, copy, SNAP_PAGE);
-  free(copy);
+  /* The CRC of the page with its own field taken as zero, without copying the page. */
+  static const uint8_t zero4[4];
+  size_t at = offsetof(SnapHeader, header_crc);
+  uLong crc = crc32(0L, hdr, (uInt)at);
+  crc = crc32(crc, zero4, 4);
+  crc = crc32(crc, hdr + at + 4, (uInt)(SNAP_PAGE - at - 4));
   if (crc != h->header_crc)
     return fail(why, nwhy, "header checksum mismatch (corrupt header)");
   if (h->records != SNAP_RECORDS)

@@ -23,8 +23,6 @@ int snap_write(State *L, const char *path, int flags, char *why, size_t nwhy);
 /* The program's identity for snapshots this process writes: the main script's name and the
  * function id of its main chunk (which covers every function of the script). */
 void snap_set_program(const char *name, uint64_t hash);
-const char *snap_program_name(void);
-uint64_t snap_program_hash(void);
 
 /* Hand a parsed image (and its buffer, both now owned by the runtime; the buffer goes back
  * through release, or free() when NULL) to L before the program is loaded: checks that it is a

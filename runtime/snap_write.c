@@ -35,9 +35,6 @@ void snap_set_program(const char *name, uint64_t hash)
   program_hash = hash;
 }
 
-const char *snap_program_name(void) { return program_name; }
-uint64_t snap_program_hash(void) { return program_hash; }
-
 /* Shape s as a shape index (SNAP_NONE for the root); parents first. SNAP_NONE - 1: no room. */
 static uint32_t shapeidx(W *w, const Shape *s)
 {
