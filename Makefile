@@ -4,6 +4,7 @@
 #   make test         install deps, build jolt + asan (+ fuzz with clang), run tests/run.sh
 #   make bench        build jolt + noprof, run tests/bench/run.sh
 #   make bench-loader jolt-load against dd O_DIRECT, read(), mmap (tests/bench/loader.sh)
+#   make bench-warmup the warm-up benchmark, results in docs/results/ (QUICK=1: a 2-minute subset)
 #   make demo         install deps, build, seed a snapshot, run cold vs jump-started (tools/demo.sh)
 #   make install      PREFIX=/usr/local DESTDIR=: bin/jolt{,-load,-snap} and share/doc/jolt/
 #   make asan noprof stress fuzz     the variants, each in build/<variant>/
@@ -38,7 +39,7 @@ fuzz_CFLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-fr
 VARIANTS      := asan noprof stress
 
 .DELETE_ON_ERROR:
-.PHONY: all test bench bench-loader demo install clean deps $(VARIANTS) fuzz unit
+.PHONY: all test bench bench-loader bench-warmup demo install clean deps $(VARIANTS) fuzz unit
 all: $(B)/bin/jolt $(B)/bin/jolt-load $(B)/bin/jolt-snap
 
 # C unit tests (tests/unit/*.c, kselftest style): each links the runtime without its main().
@@ -79,6 +80,20 @@ $(SNAPT_OBJ): $(B)/tools/%.o: tools/%.c
 	@$(if $(V),,echo "  CC      $<";)
 	$(Q)$(CC) $(CFLAGS) $(WFLAGS) -Iruntime -c -o $@ $<
 -include $(SNAPT_OBJ:.o=.d)
+
+# jolt-bench: the warm-up benchmark's driver (make bench-warmup), with the tracer's steady-state
+# rule (tools/warmup/steady.c); no BPF in it, so it builds everywhere.
+BENCHT_OBJ := $(patsubst tools/%.c,$(B)/benchtool/%.o,tools/jolt_bench.c tools/bench_report.c tools/warmup/steady.c)
+all: $(B)/bin/jolt-bench
+$(B)/bin/jolt-bench: $(BENCHT_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  LD      $@";)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lm
+$(BENCHT_OBJ): $(B)/benchtool/%.o: tools/%.c
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC      $<";)
+	$(Q)$(CC) $(CFLAGS) $(WFLAGS) -Ibpf -Itools -c -o $@ $<
+-include $(BENCHT_OBJ:.o=.d)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -156,6 +171,10 @@ $(B)/bench/loadpeer: tests/bench/loadpeer.c
 	$(Q)$(CC) $(CFLAGS) $(WFLAGS) -o $@ $<
 bench-loader: all $(B)/bench/loadpeer
 	$(Q)tests/bench/loader.sh
+
+# The warm-up benchmark (docs/results.md): QUICK=1 for one start of 300 requests per process.
+bench-warmup: all
+	$(Q)$(B)/bin/jolt-bench $(if $(QUICK),--starts=1 --requests=300 --out=$(B)/bench/results-quick) $(BENCH_ARGS)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(if $(V),,-s) all

@@ -35,7 +35,7 @@ enum { IO_AUTO, IO_URING, IO_READ };
 
 typedef struct LoadOpts {
   const char *path;
-  int nocode, verbose, or_seed;
+  int nocode, verbose, phases, or_seed;
   double max_age_hours;       /* 0: no limit */
   int pages;                  /* LOAD_PAGES_* */
   const char *numa;           /* --numa-node: N or auto; NULL: leave placement alone */
@@ -89,6 +89,7 @@ static void usage(void)
     "usage: jolt-load [options] SNAPSHOT -- [jolt options] script [args]\n"
     "  --no-code         use the profile records only (compile from them)\n"
     "  --verbose         say, per function, what was used and why anything was refused\n"
+    "  --phases          print one line with the load phases' times (as --verbose ends with)\n"
     "  --max-age=HOURS   refuse snapshots older than this\n"
     "  --or-seed         when the snapshot is refused, write a fresh one there at exit\n"
     "  --pages=MODE      region pages: huge (hugetlb), thp, small, auto (default)\n"
@@ -117,6 +118,8 @@ static int load_args(int argc, char **argv, LoadOpts *o)
       o->nocode = 1;
     else if (strcmp(a, "--verbose") == 0)
       o->verbose = 1;
+    else if (strcmp(a, "--phases") == 0)
+      o->phases = 1;
     else if (strcmp(a, "--or-seed") == 0)
       o->or_seed = 1;
     else if (strncmp(a, "--pages=", 8) == 0) {
@@ -507,7 +510,8 @@ int main(int argc, char **argv)
   cs.path = o.path;
   cs.label = ld.label;
   cs.or_seed = o.or_seed;
-  cs.flags = (o.nocode ? SNAPU_NOCODE : 0) | (o.verbose ? SNAPU_VERBOSE : 0);
+  cs.flags = (o.nocode ? SNAPU_NOCODE : 0) | (o.verbose ? SNAPU_VERBOSE : 0) |
+             (o.phases ? SNAPU_PHASES : 0);
   if (o.per_node && o.workers > 0)
     per_node(&o);
   load_place(&ld, &o);

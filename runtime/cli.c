@@ -409,7 +409,7 @@ static void jump_ready(CliSnap *cs, double tbind)
   double now = mono_ns(), t = now - cs->t0;
   JOLT_PROBE_LOAD_PHASE("bind", (unsigned long long)(tbind - cs->t0));
   JOLT_PROBE_LOAD_PHASE("first_lua", (unsigned long long)t);
-  if (cs->flags & SNAPU_VERBOSE)
+  if (cs->flags & (SNAPU_VERBOSE | SNAPU_PHASES))
     fprintf(stderr, "%s: phases: %s; bind+parse %.3f ms; first Lua instruction %.3f ms after start\n",
             cs->label, cs->phases[0] ? cs->phases : "-", (now - tbind) / 1e6, t / 1e6);
 }

@@ -3,13 +3,21 @@
  *   jolt.fid(f)           the function id of a Lua function, as 16 hex digits
  *   jolt.profile(f)       the profile record of a Lua function, as a table (for tests and tools)
  *   jolt.snapshot(path)   write a snapshot of this process now (true, or nil and the reason)
+ *   jolt.fork()           fork this process, warm as it is (the child's pid, 0 in the child;
+ *                         nil and the reason on failure)
+ *   jolt.wait(pid)        wait for a child to end, results as os.execute's
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "api.h"
 #include "prof.h"
 #include "bc.h"
 #include "probe.h"
 #include "snap_rt.h"
+#include "jit.h"
 
 static int jolt_mark(State *L)
 {
@@ -125,11 +133,42 @@ static int jolt_snapshot(State *L)
   return 2;
 }
 
+/* A worker forked from a warm process is the best start one machine can give (the warm-up
+ * benchmark's "fork" configuration); the child needs its own code region (jit_after_fork). */
+static int jolt_fork(State *L)
+{
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    api_pushnil(L);
+    api_pushstring(L, strerror(errno));
+    return 2;
+  }
+  if (pid == 0)
+    jit_after_fork();
+  api_pushinteger(L, pid);
+  return 1;
+}
+
+static int jolt_wait(State *L)
+{
+  pid_t pid = (pid_t)api_checkinteger(L, 1);
+  int stat;
+  pid_t r;
+  while ((r = waitpid(pid, &stat, 0)) < 0 && errno == EINTR)
+    ;
+  if (r < 0)
+    return api_fileresult(L, 0, NULL);
+  return api_execresult(L, stat);
+}
+
 static const ApiReg jolt_funcs[] = {
   { "snapshot", jolt_snapshot },
   { "mark", jolt_mark },
   { "fid", jolt_fid },
   { "profile", jolt_profile },
+  { "fork", jolt_fork },
+  { "wait", jolt_wait },
   { NULL, NULL }
 };
 

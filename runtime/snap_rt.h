@@ -13,6 +13,7 @@ typedef struct State State;
 
 #define SNAPU_NOCODE  1      /* profile records only: compile from them, never run shipped code */
 #define SNAPU_VERBOSE 2      /* per function: what was used and why anything was refused */
+#define SNAPU_PHASES  4      /* one line on stderr: the load phases' times (benchmarks read it) */
 
 /* Write a snapshot of L's profiles and compiled code to path (atomically). 0, or -1 and why.
  * SNAPW_FINAL: the program has ended, so code compiled before its profile settled is compiled
