@@ -396,7 +396,7 @@ static int fastcall(State *L, CallInfo *ci, const Instr *at)
 }
 
 /* Reads that the interpreter would do without running Lua code (a field of a table or of a
- * global table, found in it or one __index table up; an element of a table without a
+ * global table, found in it or up its chain of __index tables; an element of a table without a
  * metatable), done here without
  * entering the interpreter. 0 done, -1: not this way. The results are those of the
  * interpreter's own fast paths for these instructions (vm_ops.inc). */
@@ -422,13 +422,8 @@ static int fastread(CallInfo *ci, const Instr *at, State *L)
       if (h->mt == NULL) {
         if (op == OP_SELF)
           return -1;
-      } else {
-        const TValue *tm = meta_gettab(L, h->mt, TM_INDEX);
-        if (!ttistab(tm))
-          return -1;
-        v = tab_getstr(tabvalue(tm), key);
-        if (ttisnil(v))
-          return -1;
+      } else if ((v = meta_indexstr(L, h, key)) == NULL) {
+        return -1;
       }
     }
   }

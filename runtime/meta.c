@@ -46,6 +46,22 @@ const TValue *meta_gettab(State *L, Table *mt, int event)
   return tm;
 }
 
+const TValue *meta_indexstr(State *L, Table *t, Str *key)
+{
+  /* Classes are chains of __index tables (object -> class -> superclass ...); a chain longer
+   * than this, or a function anywhere in it, takes the generic path (vm_gettable). */
+  for (int depth = 0; depth < 16 && t->mt != NULL; depth++) {
+    const TValue *tm = meta_gettab(L, t->mt, TM_INDEX);
+    if (!ttistab(tm))
+      return NULL;
+    t = tabvalue(tm);
+    const TValue *v = tab_getstr(t, key);
+    if (!ttisnil(v))
+      return v;
+  }
+  return NULL;
+}
+
 static Table *getmt(State *L, const TValue *o)
 {
   switch (tt(o)) {

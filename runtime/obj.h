@@ -165,6 +165,7 @@ typedef struct Shape {
   Str *key;                /* the key this shape adds (NULL for the root) */
   Str **keys;              /* keys[0..nkeys-1], possibly shared with descendants */
   void *lookup;            /* shape.c: key -> slot index accelerator, or NULL */
+  struct Shape *lastchild; /* the child made or found last (weak: shape_free clears it) */
 } Shape;
 
 #define SHAPE_MAXKEYS 64   /* more string keys than this: dictionary mode */

@@ -98,12 +98,21 @@ static void transresize(State *L, Trans *tr, uint32_t nsize) {
 Shape *shape_add(State *L, Shape *s, Str *key) {
   Global *g = G(L);
   Trans *tr = g->shapes;
-  uint32_t h = transhash(s, key), n = s->nkeys + 1;
+  uint32_t h, n = s->nkeys + 1;
   ShapeX *x;
+  /* Objects of one class get their fields in one order: the last transition taken from a
+   * shape is usually the next one, and a hash-chain walk costs cache misses. */
+  Shape *c = s->lastchild;
+  if (c && c->key == key) {
+    /* Dead but not yet swept: its parent and key are live (we hold them), so revive it. */
+    if (gc_isdead(g, (GCObj *)c)) gc_changewhite((GCObj *)c);
+    return c;
+  }
+  h = transhash(s, key);
   for (x = tr->b[h & (tr->size - 1)]; x; x = x->tnext) {
     if (x->s.parent == s && x->s.key == key) {
-      /* Dead but not yet swept: its parent and key are live (we hold them), so revive it. */
       if (gc_isdead(g, (GCObj *)x)) gc_changewhite((GCObj *)x);
+      s->lastchild = &x->s;
       return &x->s;
     }
   }
@@ -116,6 +125,8 @@ Shape *shape_add(State *L, Shape *s, Str *key) {
   memcpy(x->keys, s->keys, s->nkeys * sizeof(Str *));
   x->keys[n - 1] = key;
   x->s.lookup = NULL;
+  x->s.lastchild = NULL;
+  s->lastchild = &x->s;
   if (n > LINEAR_MAX) {
     x->s.lookup = (uint8_t *)(x->keys + n);
     buildindex(&x->s);
@@ -130,6 +141,9 @@ void shape_free(State *L, Shape *s) {
   Trans *tr = G(L)->shapes;
   ShapeX *x = (ShapeX *)s;
   if (s->parent) {
+    /* The parent is still allocated: a child is made after its parent, so it sits nearer the
+     * head of allgc (shapes never move between lists) and every sweep frees it first. */
+    if (s->parent->lastchild == s) s->parent->lastchild = NULL;
     ShapeX **p = &tr->b[transhash(s->parent, s->key) & (tr->size - 1)];
     while (*p != x) p = &(*p)->tnext;
     *p = x->tnext;
@@ -153,6 +167,7 @@ void shape_init(State *L) {
   root->s.key = NULL;
   root->s.keys = root->keys;
   root->s.lookup = NULL;
+  root->s.lastchild = NULL;
   root->tnext = NULL;
   gc_fix(L, (GCObj *)root);
   g->rootshape = &root->s;

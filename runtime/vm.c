@@ -233,13 +233,7 @@ static inline TValue *fieldslot(State *L, ProfFn *pf, ProfSite *s, Table *t, Str
  * over from t. Runs no Lua code and raises nothing. */
 static inline const TValue *indexfield(State *L, Table *t, Str *key)
 {
-  if (t->mt == NULL)
-    return NULL;
-  const TValue *tm = meta_gettab(L, t->mt, TM_INDEX);
-  if (!ttistab(tm))
-    return NULL;
-  const TValue *v = tab_getstr(tabvalue(tm), key);
-  return ttisnil(v) ? NULL : v;
+  return t->mt == NULL ? NULL : meta_indexstr(L, t, key);
 }
 
 static inline int nonewindex(State *L, Table *t)
