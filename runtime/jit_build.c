@@ -966,13 +966,37 @@ static int stepins(B *b)
     b->ended = 1;
     uint32_t w = J->inloop ? loopweight(J->inloop[pc]) : 1;
     J->nnativesites += w;
+    J->stepops[op] += w;
     if (op == OP_CALL)
       J->ncallsites += w;     /* calls have their own fast path (jit.c: fastcall) */
     return 1;
   }
   J->nstepsites += J->inloop ? loopweight(J->inloop[pc]) : 1;
+  J->stepops[op] += J->inloop ? loopweight(J->inloop[pc]) : 1;
   leave(b, JX_STEP, 0, pc);
   return 1;
+}
+
+/* " (CALL 40, SELF 12, ...)": the opcodes that cost most, for -j verbose. */
+static void stepsummary(const JitCtx *J, char *out, size_t n)
+{
+  uint32_t done[OP__N] = { 0 };
+  size_t len = 0;
+  for (int k = 0; k < 4; k++) {
+    int best = -1;
+    for (int op = 0; op < OP__N; op++)
+      if (!done[op] && J->stepops[op] && (best < 0 || J->stepops[op] > J->stepops[best]))
+        best = op;
+    if (best < 0)
+      break;
+    done[best] = 1;
+    int w = snprintf(out + len, n - len, "%s%s %u", k ? ", " : " (", bc_opnames[best], J->stepops[best]);
+    if (w < 0 || (size_t)w >= n - len)
+      return;
+    len += (size_t)w;
+  }
+  if (len && len + 1 < n)
+    memcpy(out + len, ")", 2);
 }
 
 /* Build one instruction; returns the number of instructions consumed. */
@@ -1362,7 +1386,7 @@ static void resetir(JitCtx *J)
   J->nstepsites = 0;
   J->nnativesites = 0;
   J->ncallsites = 0;
-  J->nfastsites = 0;
+  memset(J->stepops, 0, sizeof J->stepops);
   J->nins = 1;
   J->nsnaps = 1;
   J->nsents = 0;
@@ -1407,10 +1431,11 @@ int jitb_build(JitCtx *J)
     return -1;
   }
   /* Whether compiled code pays: each instruction it runs itself saves about one unit (a few
-   * cycles of dispatch); a native step costs about 8 (the call into vm_step), a call about 2
-   * (a direct call, or the C fast path), a table read or write about 3 (their C fast paths),
-   * and a step exit about 12 (leaving and entering again). Instructions count by loop depth
-   * (inner loops run more often); in a function without loops they count once. */
+   * cycles of dispatch); a native step costs about 8 (the call into vm_step, or a table read or
+   * write through its C fast path: counting those at 3 made deltablue, parser and sim 10-25%
+   * slower than the interpreter), a call about 2 (a direct call, or the C fast path), and a
+   * step exit about 12 (leaving and entering again). Instructions count by loop depth (inner
+   * loops run more often); in a function without loops they count once. */
   uint32_t nbc = 0;
   for (int blk = 0; blk < J->nblocks; blk++)
     if (J->blocks[blk].reached) {
@@ -1420,10 +1445,10 @@ int jitb_build(JitCtx *J)
     }
   uint32_t steps = J->nstepsites + J->nnativesites;
   uint32_t gain = nbc > steps ? nbc - steps : 0;
-  uint32_t cost = 8 * (J->nnativesites - J->ncallsites - J->nfastsites) + 2 * J->ncallsites +
-                  3 * J->nfastsites + 12 * J->nstepsites;
+  uint32_t cost = 8 * (J->nnativesites - J->ncallsites) + 2 * J->ncallsites + 12 * J->nstepsites;
   if (!J->stress && gain <= cost) {
-    snprintf(J->why, sizeof J->why, "not profitable: gain %u, cost %u of steps", gain, cost);
+    int n = snprintf(J->why, sizeof J->why, "not profitable: gain %u, cost %u of steps", gain, cost);
+    stepsummary(J, J->why + n, sizeof J->why - (size_t)n);
     return -1;
   }
   return 0;

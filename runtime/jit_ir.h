@@ -26,6 +26,7 @@
 
 #include <stdint.h>
 #include "jit_x86.h"
+#include "bc.h"
 
 enum { IRT_NONE, IRT_INT, IRT_FLT, IRT_PTR, IRT_TAG };
 
@@ -140,11 +141,11 @@ typedef struct JitCtx {
   uint32_t nstepsites;    /* step exits in the IR (weighted by loop depth, when there are loops) */
   uint32_t nnativesites;  /* native steps in the IR (weighted the same way) */
   uint32_t ncallsites;    /* of which CALLs */
-  uint32_t nfastsites;    /* and table reads and writes (their C fast paths) */
+  uint32_t stepops[OP__N];/* step and native-step sites by opcode, weighted (-j verbose) */
   uint8_t *inloop;        /* per pc: loop nesting depth (NULL: no loops) */
   int final;              /* the last pass: the IR is kept */
   int oom;
-  char why[80];           /* why the function cannot be compiled */
+  char why[160];          /* why the function cannot be compiled */
 } JitCtx;
 
 /* jit_build.c */

@@ -187,7 +187,8 @@ static int dbl_cmp(const void *a, const void *b)
 
 /* Per-run metrics. The steady state is the tracer's rule applied to windows of requests, each
  * its median: single requests of a few hundred microseconds scatter by more than the band (a
- * collector step, a timer tick), which the rule would see as no steady state at all. */
+ * collector step, a timer tick), which the rule would see as no steady state at all. A
+ * slowdown (a program getting slower) therefore reads as flat here; the overhead shows it. */
 static void run_metrics(Run *r, double tol, int window)
 {
   size_t nw = r->n / (size_t)window;
@@ -197,7 +198,12 @@ static void run_metrics(Run *r, double tol, int window)
     qsort(tmp, (size_t)window, sizeof *tmp, dbl_cmp);
     wm[k] = window % 2 ? tmp[window / 2] : (tmp[window / 2 - 1] + tmp[window / 2]) / 2;
   }
+  /* One-sided: a window faster than the reference is as good as steady (it is the machine
+   * that sped up, or slowed down later); clipping it to the reference keeps the rule's median. */
   WuSteady s;
+  wu_steady(wm, nw, tol, &s);
+  for (size_t k = 0; k < nw; k++)
+    wm[k] = wm[k] < s.median ? s.median : wm[k];
   wu_steady(wm, nw, tol, &s);
   free(wm);
   r->steady_ms = s.median;
