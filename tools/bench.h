@@ -51,6 +51,7 @@ typedef struct Bench {
   double tol, timeout_s, elapsed_s;
   int use[NCONFIG];
   char *jolt, *load, *lua, *luajit, *outdir, *dir, *workdir;
+  char *analyze;            /* --analyze: the requests CSV to read instead of running */
   char runner[600];
   Workload *work;
   int nwork;

@@ -471,10 +471,14 @@ int bench_write_files(const Bench *bn)
     bench_report(bn, f);
     rc |= fclose(f);
   } else rc = -1;
-  if ((f = open_out("build/bench", "warmup-requests.csv"))) {
+  if (bn->analyze) {
+    /* its input stays as it is */
+  } else if ((f = open_out("build/bench", "warmup-requests.csv"))) {
     write_requests_csv(f, bn);
     rc |= fclose(f);
-  } else rc = -1;
+  } else {
+    rc = -1;
+  }
   for (int k = 0; k < bn->nwork; k++) {
     char path[800];
     snprintf(path, sizeof path, "%s/%s.svg", bn->outdir, bn->work[k].name);
@@ -487,6 +491,6 @@ int bench_write_files(const Bench *bn)
     fprintf(stderr, "jolt-bench: writing the results failed\n");
   else
     printf("\nresults: %s/{runs,summary}.csv, summary.md, one .svg per workload; every request: "
-           "build/bench/warmup-requests.csv\n", bn->outdir);
+           "%s\n", bn->outdir, bn->analyze ? bn->analyze : "build/bench/warmup-requests.csv");
   return rc;
 }
