@@ -42,6 +42,10 @@ typedef struct SnapUse {
   SnapReadyFn ready;          /* NULL: the whole file is in */
   void *readyctx;
   uint32_t nwaited;           /* functions that waited for their code */
+  /* Per function record whose code calls a function of a chunk not loaded yet (the main
+   * script's loop calling into a module): the callee's fid, and the function's count of calls
+   * and loop iterations when it started waiting (NULL until one waits). */
+  uint64_t *waitfid, *waitfrom;
   /* counters for --stats and --verbose */
   uint32_t nbound, ncode, ncompiled, nrecord, nmissing, ncoderefused;
 } SnapUse;
@@ -187,8 +191,9 @@ static void bindrecord(State *L, SnapUse *u, Proto *p, const SnapFunc *f)
 }
 
 /* Shipped code of p: constants bound, exits and entries copied; 0 installed, 1 not arrived
- * yet, -1 with why. */
-static int bindcode(State *L, SnapUse *u, Proto *p, const SnapCode *c, char *why, size_t nwhy)
+ * yet, 2 a callee's chunk is not loaded yet (its fid in *missing), -1 with why. */
+static int bindcode(State *L, SnapUse *u, Proto *p, const SnapCode *c, uint64_t *missing,
+                    char *why, size_t nwhy)
 {
   const SnapImage *img = &u->img;
   if (c->nentry != (uint32_t)p->ncode + 1) {
@@ -228,6 +233,13 @@ static int bindcode(State *L, SnapUse *u, Proto *p, const SnapCode *c, char *why
     if (!o) {
       snprintf(why, nwhy, "constant %u (%s) not found in this process", i,
                k->kind == SC_LFN ? "a callee" : k->kind == SC_CFN ? "a library function" : "a shape");
+      if (k->kind == SC_LFN && missing) {
+        *missing = k->ref;
+        free(consts);
+        free(exits);
+        free(entry);
+        return 2;
+      }
       goto fail;
     }
     consts[i] = o;
@@ -284,6 +296,26 @@ static void bindtree(State *L, SnapUse *u, Proto *p)
   u->nbound++;
 }
 
+/* p's code calls the function with id fid, of a chunk not loaded yet: p waits for it, counted
+ * from now (0: cannot keep track, the code is refused). */
+static int waitcallee(SnapUse *u, Proto *p, const SnapFunc *f, uint64_t fid)
+{
+  if (!u->waitfid) {
+    u->waitfid = calloc(u->img.nfuncs, sizeof *u->waitfid);
+    u->waitfrom = calloc(u->img.nfuncs, sizeof *u->waitfrom);
+    if (!u->waitfid || !u->waitfrom) {
+      free(u->waitfid);
+      free(u->waitfrom);
+      u->waitfid = u->waitfrom = NULL;
+      return 0;
+    }
+  }
+  size_t idx = (size_t)(f - u->img.funcs);
+  u->waitfid[idx] = fid;
+  u->waitfrom[idx] = p->prof->calls + p->prof->backedges;
+  return 1;
+}
+
 /* Pass 2: callees (all of the chunk's functions are bound now), then code or a compile. */
 static void codetree(State *L, SnapUse *u, Proto *p)
 {
@@ -308,14 +340,17 @@ static void codetree(State *L, SnapUse *u, Proto *p)
     return;
   }
   if (f->code != SNAP_NONE && u->code_ok) {
-    int r = bindcode(L, u, p, &u->img.codes[f->code], why, sizeof why);
+    uint64_t missing;
+    int r = bindcode(L, u, p, &u->img.codes[f->code], &missing, why, sizeof why);
     if (r == 0) {
       u->ncode++;
       say(u, p, "profile record and code", NULL);
       JOLT_PROBE_SNAP_BIND(p->fid, 2);
       return;
     }
-    if (r == 1) {        /* interpreted until its code is in (snap_code_pending) */
+    if (r == 2 && !waitcallee(u, p, f, missing))
+      r = -1;
+    if (r == 1 || r == 2) {   /* interpreted until its code can go in (snap_code_pending) */
       ProfFn *pf = p->prof;
       pf->snapwait = 1;
       /* The seeder compiled it, so it is hot: each call asks jit_compile, which asks whether
@@ -325,7 +360,8 @@ static void codetree(State *L, SnapUse *u, Proto *p)
       if (pf->backedges < jit_state.hotloops)
         pf->backedges = jit_state.hotloops;
       u->nwaited++;
-      say(u, p, "profile record, code still streaming", NULL);
+      say(u, p, r == 1 ? "profile record, code still streaming" :
+          "profile record, code waits for the chunk of a callee", NULL);
       return;
     }
     u->ncoderefused++;
@@ -379,10 +415,31 @@ int snap_code_pending(State *L, Proto *p)
     return 0;
   }
   char why[200];
-  int r = bindcode(L, u, p, &u->img.codes[f->code], why, sizeof why);
+  size_t idx = (size_t)(f - u->img.funcs);
+  ProfFn *pf = p->prof;
+  if (u->waitfid && u->waitfid[idx]) {
+    /* Waiting for a callee's chunk: cheap until the callee is there. A chunk that never comes
+     * (the seeder loaded a module this run does not) must not keep p interpreted: once p is
+     * hot by this process's own calls, it compiles as any function would. */
+    if (!protobyfid(u, u->waitfid[idx])) {
+      if (pf->calls + pf->backedges - u->waitfrom[idx] < (uint64_t)jit_state.hotcalls * 4 +
+                                                          (uint64_t)jit_state.hotloops * 4)
+        return 1;
+      pf->snapwait = 0;
+      u->waitfid[idx] = 0;
+      u->ncoderefused++;
+      say(u, p, "code refused", "a callee's chunk was not loaded while it ran hot");
+      return 0;
+    }
+    u->waitfid[idx] = 0;
+  }
+  uint64_t missing;
+  int r = bindcode(L, u, p, &u->img.codes[f->code], &missing, why, sizeof why);
   if (r == 1)
     return 1;
-  p->prof->snapwait = 0;
+  if (r == 2 && waitcallee(u, p, f, missing))
+    return 1;
+  pf->snapwait = 0;
   if (r == 0) {
     u->ncode++;
     say(u, p, "code arrived, bound", NULL);
@@ -542,5 +599,7 @@ void snap_release(State *L)
   free(u->shapes);
   free(u->bound);
   free(u->pending);
+  free(u->waitfid);
+  free(u->waitfrom);
   free(u);
 }

@@ -183,5 +183,33 @@ case $got in *"callees known	1"*) ;; *) fail "the module's callee was not bound 
 got=$("$JOLT" main.lua probe)
 case $got in *"callees known	1"*) fail "cold: the caller's call site knows a callee before any call: $got" ;; esac
 
+# Code that calls into a chunk loaded later (a request loop calling a module's handler, the
+# loop compiled with a direct call): it waits for the module instead of being refused, is
+# bound when the module comes, and nothing compiles. When the module never comes (this run does
+# not load it), the waiting function compiles once hot by itself, and the output stays right.
+cat >hmod.lua <<'LUA'
+local M = {}
+function M.handle(i) return i % 7 end
+return M
+LUA
+cat >loop.lua <<'LUA'
+package.path = "./?.lua;" .. package.path
+local h
+local function serve(n) local s = 0 for i = 1, n do s = s + h(i) end return s end
+if arg[1] == "nomod" then h = function(i) return i % 5 end else h = require("hmod").handle end
+print(serve(20000), serve(20000))
+LUA
+"$JOLT" --snapshot-out=loop.jsnap loop.lua >/dev/null 2>&1
+got=$("$LOAD" --verbose loop.jsnap -- --stats loop.lua 2>&1)
+case $got in *"code waits for the chunk of a callee"*"code arrived, bound"*) ;;
+*) fail "a caller of a later chunk did not wait for it and get its code: $got" ;; esac
+case $got in *"jit: 0 functions compiled"*) ;; *) fail "the waiting caller was compiled: $got" ;; esac
+[ "$("$LOAD" loop.jsnap -- loop.lua)" = "$(lua5.4 loop.lua)" ] || fail "waiting caller: wrong output"
+got=$("$LOAD" --verbose loop.jsnap -- loop.lua nomod 2>&1)
+case $got in *"a callee's chunk was not loaded while it ran hot"*) ;;
+*) fail "a caller whose callee's chunk never comes did not stop waiting: $got" ;; esac
+[ "$("$LOAD" loop.jsnap -- loop.lua nomod 2>/dev/null)" = "$(lua5.4 loop.lua nomod)" ] ||
+	fail "caller whose callee's chunk never came: wrong output"
+
 [ $fails -eq 0 ] || exit 1
 echo "all snapshot seeding checks passed"
