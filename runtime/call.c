@@ -157,11 +157,18 @@ void call_hook(State *L, int event, int line)
   call_checkstack(L, API_MINSTACK);
   if (ci->top < L->top + API_MINSTACK)
     ci->top = L->top + API_MINSTACK;
+  /* As lua5.4, a call hook sees a Lua frame one instruction on, so that its current line is
+   * the first instruction's (the one after VARARGPREP in a vararg function). */
+  int bump = (event == HOOK_CALL || event == HOOK_TAILCALL) && (ci->status & CIST_LUA);
+  if (bump)
+    ci->savedpc++;
   L->allowhook = 0;
   ci->status |= CIST_HOOKED;
   L->hook(L, event, line);
   L->allowhook = 1;
   ci->status &= (uint16_t)~CIST_HOOKED;
+  if (bump)
+    ci->savedpc--;
   ci->top = restorestack(L, citop);
   L->top = restorestack(L, top);
 }

@@ -101,13 +101,54 @@ static int msghandler(State *L)
   return 1;
 }
 
-/* Call the function below narg arguments with the message handler. */
+/* -- Ctrl-C: as lua5.4, a SIGINT while Lua code runs raises "interrupted!" in it ----------- */
+
+static State *interrupt_state;   /* the state that docall is running */
+
+/* Set by the signal handler; runs at the next call, return or instruction of the main thread. */
+static void interrupt_hook(State *L, int event, int line)
+{
+  (void)event;
+  (void)line;
+  L->hookmask = 0;
+  L->hook = NULL;
+  L->basehookcount = L->hookcount = 0;
+  api_errorf(L, "interrupted!");
+}
+
+static void set_sigint(void (*handler)(int))
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+}
+
+/* A signal handler may not raise an error itself: it sets a hook that does, and gives the
+ * signal back its default, so that a second Ctrl-C kills a program that ignores the first. */
+static void on_sigint(int sig)
+{
+  (void)sig;
+  set_sigint(SIG_DFL);
+  State *L = interrupt_state;
+  if (!L)
+    return;
+  L->hook = interrupt_hook;
+  L->basehookcount = L->hookcount = 1;
+  L->hookmask = HOOK_MASKCALL | HOOK_MASKRET | HOOK_MASKCOUNT;
+}
+
+/* Call the function below narg arguments with the message handler, Ctrl-C interrupting it. */
 static int docall(State *L, int narg, int nres)
 {
   int base = api_gettop(L) - narg;
   api_pushcfunction(L, msghandler, "msghandler");
   api_insert(L, base);
+  interrupt_state = L;
+  set_sigint(on_sigint);
   int status = api_pcall(L, narg, nres, base);
+  set_sigint(SIG_DFL);
   api_remove(L, base);
   return status;
 }
@@ -606,8 +647,9 @@ static void wrap_exit(State *L)
 /* Everything runs inside this C function, called protected, as lua5.4's pmain. */
 static int pmain(State *L)
 {
+  /* Its two arguments stay on the stack, as lua5.4's argc and argv do, so that a script starts
+   * at the same stack depth (a stack overflow comes at the same recursion level). */
   Opts *o = api_touserdata(L, 1);
-  api_settop(L, 0);
   if (o->has_v) {
     fputs(VERSION "\n", stdout);
     fflush(stdout);
@@ -669,7 +711,8 @@ int cli_main(int argc, char **argv, CliSnap *snap)
   }
   api_pushcfunction(L, pmain, "pmain");
   api_pushlightuserdata(L, &o);
-  int status = api_pcall(L, 1, 1, 0);
+  api_pushinteger(L, argc);
+  int status = api_pcall(L, 2, 1, 0);
   int ok = status == ST_OK && api_toboolean(L, -1);
   report(L, status);
   if (o.snapout) {

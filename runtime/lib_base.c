@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api.h"
+#include "call.h"
 #include "func.h"
 #include "gc.h"
 
@@ -296,20 +297,22 @@ static int load_result(State *L, int status, int envidx)
   return 1;
 }
 
-/* Called protected by load: concatenates the pieces the reader function (upvalue) returns. */
-static int load_readall(State *L)
+/* Run protected by load in load's own frame: concatenates the pieces that the reader function
+ * (argument 1) returns, so that level 1 of an error in it is the reader and level 2 is load. */
+static void load_readall(State *L, void *ud)
 {
+  (void)ud;
   ApiBuf b;
   api_buf_init(L, &b);
   for (;;) {
-    api_pushvalue(L, api_upvalueindex(1));
+    api_pushvalue(L, 1);
     api_call(L, 0, 1);
     if (api_isnil(L, -1)) {
       api_pop(L, 1);
       break;
     }
     if (!api_isstring(L, -1)) {   /* positioned at load's caller, as lua5.4 reports it */
-      api_where(L, 2);
+      api_where(L, 1);
       api_pushstring(L, "reader function must return a string");
       api_concat(L, 2);
       api_error(L);
@@ -323,7 +326,15 @@ static int load_readall(State *L)
     api_buf_addvalue(&b);
   }
   api_buf_pushresult(&b);
-  return 1;
+}
+
+/* Read a chunk from the reader at index 1 (the text left on top, or the error object). As in
+ * lua5.4, the message handler of the enclosing protected call (the CLI's traceback, xpcall's
+ * handler) also sees an error of the reader; load then returns what the handler made of it. */
+static int load_fromreader(State *L)
+{
+  ptrdiff_t errfunc = L->errjmp ? L->errjmp->errfunc : 0;
+  return call_pcall(L, load_readall, NULL, savestack(L, L->top), errfunc);
 }
 
 static int base_load(State *L)
@@ -339,9 +350,7 @@ static int base_load(State *L)
   } else {
     const char *name = api_optstring(L, 2, "=(load)");
     api_checktype(L, 1, BT_FUNCTION);
-    api_pushvalue(L, 1);
-    api_pushcclosure(L, load_readall, "load", 1);
-    status = api_pcall(L, 0, 1, 0);
+    status = load_fromreader(L);
     if (status == ST_OK) {
       s = api_tolstring(L, -1, &l);
       status = api_load(L, s, l, name, mode);

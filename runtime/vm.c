@@ -297,7 +297,9 @@ static __attribute__((cold, noinline)) void closewindow(ProfFn *f)
 
 /* A loop back-edge: counted always; while profiling it may close the window mid-loop. With
  * compiled code, or once the loop is hot, the loop header may be entered compiled (OSR). */
+/* A hook set from outside (Ctrl-C's) takes effect at the next back-edge of a call-free loop. */
 #define LOOPEDGE() do { PROF_LOOP(pf); \
+    if (unlikely(L->hookmask)) SETDISP(); \
     if (PROFON && unlikely(QUIET(pf))) { closewindow(pf); SETDISP(); } \
     if (unlikely(cl->p->jit != NULL || (pf->backedges >= jit_state.hotloops && !pf->nojit))) goto L_jitloop; \
   } while (0)
@@ -473,7 +475,8 @@ returning:
   if (unlikely(L->hookmask)) {
     disp = hooktab;
     hookpc = (int)(pc - cl->p->code) - 1;
-    hookline = (hookpc >= 0 && cl->p->lineinfo) ? cl->p->lineinfo[hookpc] : -1;
+    /* -2 at a function's entry: its first instruction is a line event even without line info. */
+    hookline = hookpc < 0 ? -2 : cl->p->lineinfo ? cl->p->lineinfo[hookpc] : -1;
   } else {
     disp = BASETAB();
   }
