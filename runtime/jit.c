@@ -3,8 +3,11 @@
  *
  *   Proto + ProfFn --jit_build.c--> IR in blocks --jit_asm.c--> bytes --jit_mem.c--> code region
  *
- * Deopt policy: every exit counts; a deopt exit taken JIT_SITE_DEOPTS times marks its site
- * PS_DEOPT (the next version compiles it without speculation); a version whose deopts reach
+ * Deopt policy: every exit counts; a deopt exit taken JIT_SITE_DEOPTS times retires its
+ * version. A guard the interpreter's records can widen (a type, a shape, a branch, cold code)
+ * first only reopens the profiling window (PS_WIDEN): the next version speculates on what the
+ * interpreter saw since; a second failure there, or any other guard, marks the site
+ * PS_DEOPT (compiled without speculation). A version whose deopts reach
  * maxdeopts is retired, the function's profiling window reopens, and it compiles again once
  * hot, up to maxrecompiles versions.
  */
@@ -490,6 +493,13 @@ int jit_h_step(State *L, uint32_t pc)
   return L->hookmask ? 2 : 0;
 }
 
+/* Guards whose failure the interpreter's records describe once the window reopens. */
+static int widenable(int reason)
+{
+  return reason == JR_TYPE || reason == JR_SHAPE || reason == JR_BRANCH || reason == JR_COLD ||
+         reason == JR_META;
+}
+
 /* Exit x of j was taken: count it, and apply the deopt policy. */
 static const JitExit *exited(JitFn *j, uint32_t x)
 {
@@ -513,8 +523,13 @@ static const JitExit *exited(JitFn *j, uint32_t x)
     jit_state.stresscount = jit_state.stressn;
   } else if (j->proto && (e->count >= JIT_SITE_DEOPTS || jit_state.stress)) {
     ProfFn *pf = j->proto->prof;
-    if (e->site < pf->nsites)
-      pf->site[e->site].flags |= e->reason == JR_ENTRY ? PS_ENTRY : PS_DEOPT;
+    if (e->site < pf->nsites) {
+      ProfSite *ps = &pf->site[e->site];
+      if (widenable(e->reason) && !(ps->flags & PS_WIDEN) && !jit_state.stress)
+        ps->flags |= PS_WIDEN;
+      else
+        ps->flags |= e->reason == JR_ENTRY ? PS_ENTRY : PS_DEOPT;
+    }
     if (!jit_state.stress || e->count >= 2) {
       retire(j);
       return e;

@@ -27,6 +27,7 @@
 #include "state.h"
 #include "prof.h"
 #include "bc.h"
+#include "gc.h"
 
 #define JA_NSPILL 32
 #define R_BASE X_R12
@@ -728,6 +729,57 @@ static void asmins(A *a, IRRef ref)
     release(a, x->b);
     break;
   }
+  case IR_GNEWIDX: {
+    /* A nil slot takes the store as the interpreter's fast path does: when the table has no
+     * metatable or its metatable is known to lack __newindex (else leave). */
+    int rs = use(a, x->a, 0), rt = use(a, x->b, bit(rs));
+    x_alu_mi(a->b, XA_CMP, x_mem(rs, x->aux + 8), TAG_NIL, 1);
+    size_t set = x_jcc(a->b, XC_NE);
+    x_load(a->b, R_TMP, x_mem(rt, offsetof(Table, mt)));
+    x_test_rr(a->b, R_TMP, R_TMP);
+    size_t nomt = x_jcc(a->b, XC_E);
+    x_test_mi8(a->b, x_mem(R_TMP, offsetof(Table, nomm)), 1u << TM_NEWINDEX);
+    guardjump(a, XC_E, x->snap);
+    x_patch(a->b, nomt, a->b->n);
+    if (x->k)
+      x_store_i8(a->b, x_mem(rt, offsetof(Table, nomm)), 0);
+    x_patch(a->b, set, a->b->n);
+    release(a, x->a);
+    release(a, x->b);
+    break;
+  }
+  case IR_BARRIER: {
+    /* gc_barrierback_ for a table: black table, white collectable value -> linked into
+     * grayagain and gray. One push keeps the value's register (a second scratch).
+     * Every operand is in a register before the first branch: use() may emit loads. */
+    int rt = use(a, x->a, 0);
+    int rg = x->k & 0x100 ? use(a, x->snap, bit(rt)) : -1;
+    int rv = use(a, x->b, bit(rt) | (rg >= 0 ? bit(rg) : 0));
+    x_test_mi8(a->b, x_mem(rt, offsetof(Table, marked)), GC_BLACK);
+    size_t notblack = x_jcc(a->b, XC_E), notgc = (size_t)-1;
+    if (rg >= 0) {
+      x_alu_ri(a->b, XA_CMP, rg, TAG_FIRSTGC);
+      notgc = x_jcc(a->b, XC_B);
+    }
+    x_test_mi8(a->b, x_mem(rv, offsetof(GCObj, marked)), GC_WHITES);
+    size_t notwhite = x_jcc(a->b, XC_E);
+    x_push(a->b, rv);
+    x_load(a->b, R_TMP, x_mem(R_L, offsetof(State, g)));
+    x_load(a->b, rv, x_mem(R_TMP, offsetof(Global, gc.grayagain)));
+    x_store(a->b, x_mem(rt, offsetof(Table, gclist)), rv);
+    x_store(a->b, x_mem(R_TMP, offsetof(Global, gc.grayagain)), rt);
+    x_pop(a->b, rv);
+    x_alu_mi(a->b, XA_AND, x_mem(rt, offsetof(Table, marked)), (uint8_t)~(GC_WHITES | GC_BLACK), 1);
+    x_patch(a->b, notblack, a->b->n);
+    if (notgc != (size_t)-1)
+      x_patch(a->b, notgc, a->b->n);
+    x_patch(a->b, notwhite, a->b->n);
+    release(a, x->a);
+    release(a, x->b);
+    if (x->k & 0x100)
+      release(a, x->snap);
+    break;
+  }
   case IR_GBITS0:
     r = use(a, x->a, 0);
     x_test_mi8(a->b, x_mem(r, x->aux), (uint8_t)x->k);
@@ -857,12 +909,13 @@ static void lastuses(A *a, IRBlock *bl)
   for (uint32_t r = bl->first; r < bl->first + bl->n; r++) {
     IRIns *x = &J->ins[r];
     IRRef ops[3] = { x->a, x->op == IR_CALLSTEP || x->op == IR_CALLJ || x->op == IR_SHAPE2 ? 0 : x->b, 0 };
-    if (x->op == IR_VSTORE && (x->k & 0x100))
+    if ((x->op == IR_VSTORE || x->op == IR_BARRIER) && (x->k & 0x100))
       ops[2] = x->snap;
     for (int k = 0; k < 3; k++)
       if (ops[k])
         a->last[ops[k]] = r;
-    if (x->snap && x->op != IR_VSTORE && x->op != IR_CALLSTEP && x->op != IR_CALLJ) {
+    if (x->snap && x->op != IR_VSTORE && x->op != IR_BARRIER && x->op != IR_CALLSTEP &&
+        x->op != IR_CALLJ) {
       IRSnap *s = &J->snaps[x->snap];
       for (uint32_t e = 0; e < s->n; e++) {
         IRSnapEnt *se = &J->sents[s->first + e];

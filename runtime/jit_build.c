@@ -432,10 +432,8 @@ static int isstep(JitCtx *J, uint32_t pc)
   case OP_RETURN0: case OP_RETURN1:
   case OP_FORLOOP: case OP_TFORLOOP: case OP_NOT:
     return 0;
-  case OP_GETTABUP: case OP_GETFIELD:
-    return !fieldspec(J, pc) || onetag(s->t2) < 0;
-  case OP_SETTABUP: case OP_SETFIELD:
-    return !fieldspec(J, pc) || onetag(s->t2) < 0;
+  case OP_GETTABUP: case OP_GETFIELD: case OP_SETTABUP: case OP_SETFIELD:
+    return !fieldspec(J, pc) || s->t2 == 0;   /* values of several types move as they are */
   case OP_GETTABLE: case OP_GETINT: case OP_SETTABLE: case OP_SETINT:
     return (s->flags & PS_DEOPT) || onetag(s->t1) != TAG_TAB;
   case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
@@ -475,6 +473,8 @@ static int isstep(JitCtx *J, uint32_t pc)
   case OP_EQK: {
     const TValue *kv = &J->p->k[GET_B(i)];
     t1 = onetag(s->t1);
+    if (t1 < 0 && tt(kv) < TAG_LUD)
+      return (s->flags & PS_DEOPT) != 0 || !s->t1;   /* nil and booleans: a tag compare */
     return (s->flags & PS_DEOPT) || t1 < 0 ||
            !(ttisint(kv) || ttisflt(kv) || (ttisstr(kv) && strvalue(kv)->isshort) || ttisnil(kv) ||
              ttisbool(kv));
@@ -843,11 +843,14 @@ static void storeval(B *b, int c, IRRef *v, int *tag, IRRef *tref)
   slotany(b, c, v, tref, tag);
 }
 
-/* Table stores of collectable values need the GC's back barrier: guard "table not black". */
-static void barrier(B *b, IRRef t, int tag)
+/* Table stores of collectable values need the GC's back barrier (compiled inline). */
+static void barrier(B *b, IRRef t, IRRef v, int tag, IRRef tref)
 {
-  if (tag == JT_UNK || tag >= TAG_FIRSTGC)
-    guard(b, IR_GBITS0, t, 0, offsetof(Table, marked), GC_BLACK, JR_BARRIER);
+  if (tag != JT_UNK && tag < TAG_FIRSTGC)
+    return;
+  IRRef r = emit(b, IR_BARRIER, IRT_NONE, t, v, 0, tag == JT_UNK ? 0x100 : tag);
+  if (r && tag == JT_UNK)
+    b->J->ins[r].snap = tref;
 }
 
 static IRRef upvalptr(B *b, int idx)
@@ -1050,7 +1053,15 @@ static int buildins(B *b)
     }
     int32_t off;
     IRRef slots = fieldref(b, t, &off);
-    loadvalue(b, a, slots, off, onetag(s->t2), JR_META);
+    int want = onetag(s->t2);
+    if (s->t2 & tagbit(TAG_NIL)) {
+      /* A nil read is the answer only without a metatable (else __index may have one). */
+      IRRef mt = emitf(b, IR_PLOAD, IRT_PTR, t, 0, offsetof(Table, mt), 0);
+      guard(b, IR_GCMP, mt, kint(b, 0), XC_E, 0, JR_META);
+    } else if (want < 0) {
+      guard(b, IR_GVNTAG, slots, 0, off, TAG_NIL, JR_META);   /* several types, never nil */
+    }
+    loadvalue(b, a, slots, off, want < 0 ? JT_UNK : want, JR_META);
     break;
   }
   case OP_SETTABUP: case OP_SETFIELD: {
@@ -1067,8 +1078,11 @@ static int buildins(B *b)
     storeval(b, GET_C(i), &v, &tag, &tr);
     int32_t off;
     IRRef slots = fieldref(b, t, &off);
-    guard(b, IR_GVNTAG, slots, 0, off, TAG_NIL, JR_META);   /* a nil slot may need __newindex */
-    barrier(b, t, tag);
+    /* A nil slot may need __newindex; a "__" key coming back may be a metamethod's. */
+    const Str *key = strvalue(&p->k[GET_B(i)]);
+    guard(b, IR_GNEWIDX, slots, t, off, key->len >= 2 && key->data[0] == '_' && key->data[1] == '_',
+          JR_META);
+    barrier(b, t, v, tag, tr);
     emit(b, IR_VSTORE, IRT_NONE, slots, v, off, tag == JT_UNK ? 0x100 | 0 : tag);
     if (tag == JT_UNK)
       J->ins[J->nins - 1].snap = tr;
@@ -1087,7 +1101,7 @@ static int buildins(B *b)
     int tag;
     storeval(b, GET_C(i), &v, &tag, &tr);
     IRRef el = arrayref(b, t, key);
-    barrier(b, t, tag);
+    barrier(b, t, v, tag, tr);
     emit(b, IR_VSTORE, IRT_NONE, el, v, 0, tag == JT_UNK ? 0x100 : tag);
     if (tag == JT_UNK)
       J->ins[J->nins - 1].snap = tr;
@@ -1195,6 +1209,17 @@ static int buildins(B *b)
     const TValue *kv = &p->k[GET_B(i)];
     int t1 = onetag(s->t1);
     uint32_t taken = pc + 2 + (uint32_t)GET_sJ(p->code[pc + 1]);
+    if (t1 < 0) {
+      /* Several types seen and the constant is nil or a boolean: equal when the tags are. */
+      IRRef v, tr;
+      int tag;
+      slotany(b, a, &v, &tr, &tag);
+      if (tag != JT_UNK)
+        jumpto(b, (tag == tagof(kv)) == GET_C(i) ? taken : pc + 2);
+      else
+        branch(b, IR_BRI, tr, kint(b, tagof(kv)), XC_E, GET_C(i));
+      return 2;
+    }
     if (t1 != tagof(kv) && !(isnumtag(t1) && ttisnum(kv))) {
       slotget(b, a, t1, JR_TYPE);
       jumpto(b, GET_C(i) == 0 ? taken : pc + 2);
@@ -1503,7 +1528,7 @@ void jitb_dump(JitCtx *J, FILE *out)
       } else if (x->aux || x->k) {
         fprintf(out, " aux=%d k=%lld", x->aux, (long long)x->k);
       }
-      if (x->snap && x->op != IR_VSTORE) {
+      if (x->snap && x->op != IR_VSTORE && x->op != IR_BARRIER) {
         IRSnap *sn = &J->snaps[x->snap];
         JitExit *ex = &J->exits[sn->exitno];
         fprintf(out, "  -> exit %u pc %u %s {", sn->exitno, ex->pc, ex->kind == JX_STEP ? "step" : "deopt");

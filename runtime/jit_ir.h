@@ -63,6 +63,8 @@ enum { IRT_NONE, IRT_INT, IRT_FLT, IRT_PTR, IRT_TAG };
   X(GCMP,   "a b aux k snap", "guard (a cc b), cc = aux (an XCond; b 0: against immediate k)") \
   X(GFCMP,  "a b aux snap", "guard float (a cc b) xor (aux & 0x100), cc = aux & 0xff") \
   X(GBITS0, "a aux k snap", "guard (byte [a + aux] & k) == 0") \
+  X(BARRIER,"a b k", "GC back barrier: table a black and value b (tag k; k 0x100: tag ref in snap) white: a gray again") \
+  X(GNEWIDX,"a b aux k snap", "store into TValue at a + aux of table b: fine if not nil, else guard b's metatable has no __newindex (known absent); k 1: then clear b's nomm") \
   X(GSTRESS,"snap", "stress mode: fail every n-th time") \
   X(GFAIL,  "snap", "a guard known to fail: always leave") \
   X(TOFLT,  "a b snap", "payload a with tag ref b as a float (int converted); leaves if not a number") \

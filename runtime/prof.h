@@ -29,6 +29,7 @@
 #define PS_HASH      (1 << 4)     /* field found in a dictionary-mode table / hash part */
 #define PS_DEOPT     (1 << 5)     /* a JIT guard failed here: compile the site without speculation */
 #define PS_ENTRY     (1 << 6)     /* a JIT entry check failed at this block: assume no slot tags there */
+#define PS_WIDEN     (1 << 7)     /* a JIT guard failed here once: re-profiled before PS_DEOPT */
 
 typedef struct ProfSite {
   uint16_t t1, t2;        /* tagbit() sets: first and second operand (GET*: the result in t2) */

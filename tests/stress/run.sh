@@ -16,6 +16,7 @@ STRESS_TIMEOUT=${STRESS_TIMEOUT:-20}
 # name -> reason; each takes over 20 s here (a full collection per allocation over a big heap).
 declare -A SLOW=(
 	[compiler_manyconst]="compiles functions with 2^17 constants: minutes under stress"
+	[jit_gc_barrier]="keeps 50,000 tables live so that marking is long: minutes under stress"
 )
 
 ntest=0 npass=0 nfail=0 nskip=0
