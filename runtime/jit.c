@@ -419,14 +419,17 @@ static int fastread(CallInfo *ci, const Instr *at, State *L)
       return -1;
     v = tab_get(h, base + GET_C(i));
   } else {
-    Str *key = strvalue(&lfnvalue(ci->func)->p->k[GET_C(i)]);
+    Proto *p = lfnvalue(ci->func)->p;
+    Str *key = strvalue(&p->k[GET_C(i)]);
     v = tab_getstr(h, key);
     if (ttisnil(v)) {
       if (h->mt == NULL) {
         if (op == OP_SELF)
           return -1;
-      } else if ((v = meta_indexstr(L, h, key)) == NULL) {
-        return -1;
+      } else {
+        uint16_t *hint = p->prof ? &p->prof->site[at - p->code].hint : NULL;
+        if ((v = meta_indexstr(L, h, key, hint)) == NULL)
+          return -1;
       }
     }
   }

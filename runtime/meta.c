@@ -46,16 +46,48 @@ const TValue *meta_gettab(State *L, Table *mt, int event)
   return tm;
 }
 
-const TValue *meta_indexstr(State *L, Table *t, Str *key)
+/* The slot of `key` in t's shape when *hint names it (a cheap check: shapes never change their
+ * keys), else a lookup that refreshes the hint. Method lookups repeat the same few keys in the
+ * same class tables, where a shape lookup costs a scan or a probe each time. */
+static const TValue *hintedget(Table *t, Str *key, uint16_t *hint)
+{
+  const Shape *sh = t->shape;
+  if (sh != NULL && *hint < sh->nkeys && sh->keys[*hint] == key)
+    return &t->slots[*hint];
+  const TValue *v = tab_getstr(t, key);
+  if (sh != NULL && v >= t->slots && v < t->slots + sh->nkeys)
+    *hint = (uint16_t)(v - t->slots);
+  return v;
+}
+
+/* mt.__index, remembering its slot in mt itself. */
+static const TValue *indexof(State *L, Table *mt)
+{
+  if (mt->nomm & (1u << TM_INDEX))
+    return &G(L)->nilvalue;
+  uint16_t h = mt->idxhint;
+  const Shape *sh = mt->shape;
+  if (sh != NULL && h < sh->nkeys && sh->keys[h] == G(L)->tmname[TM_INDEX])
+    return &mt->slots[h];
+  const TValue *tm = meta_gettab(L, mt, TM_INDEX);
+  if (sh != NULL && tm >= mt->slots && tm < mt->slots + sh->nkeys)
+    mt->idxhint = (uint8_t)(tm - mt->slots);
+  return tm;
+}
+
+const TValue *meta_indexstr(State *L, Table *t, Str *key, uint16_t *hint)
 {
   /* Classes are chains of __index tables (object -> class -> superclass ...); a chain longer
    * than this, or a function anywhere in it, takes the generic path (vm_gettable). */
+  uint16_t scratch = 0;
+  if (!hint)
+    hint = &scratch;
   for (int depth = 0; depth < 16 && t->mt != NULL; depth++) {
-    const TValue *tm = meta_gettab(L, t->mt, TM_INDEX);
+    const TValue *tm = indexof(L, t->mt);
     if (!ttistab(tm))
       return NULL;
     t = tabvalue(tm);
-    const TValue *v = tab_getstr(t, key);
+    const TValue *v = hintedget(t, key, hint);
     if (!ttisnil(v))
       return v;
   }

@@ -175,7 +175,7 @@ typedef struct Node Node;   /* hash part entry; layout private to tab.c */
 typedef struct Table {
   GCHEADER;
   uint8_t nomm;            /* bit (1 << TM_x) set: metamethod TM_x known absent (x < TM_EQ+1) */
-  uint8_t pad_;
+  uint8_t idxhint;         /* meta.c: slot of "__index" in this metatable's shape, a hint checked before use */
   uint32_t lenhint;        /* tab_len: the last border found inside the array part */
   uint32_t asize;          /* array part: arr[0..asize-1] holds keys 1..asize */
   TValue *arr;

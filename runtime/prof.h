@@ -38,7 +38,7 @@ typedef struct ProfSite {
   uint16_t slot;          /* field sites: slot of seen[0]'s key */
   uint32_t count;         /* executions (call sites, conditionals; others may leave it 0) */
   uint16_t slot1;         /* field sites: slot of seen[1]'s key (bimorphic inline cache) */
-  uint16_t pad_;
+  uint16_t hint;          /* field sites: slot of the key in the __index table that answered last (checked before use) */
   void *seen[2];          /* Shape* at field sites; Proto* or CClosure* at call sites */
 } ProfSite;
 

@@ -248,7 +248,7 @@ Table *tab_new(State *L, int narr, int nrec) {
   Table *t = (Table *)gc_newobj(L, TAG_TAB, sizeof(Table));
   uint32_t i;
   t->nomm = 0;
-  t->pad_ = 0;
+  t->idxhint = 0;
   t->lenhint = 0;
   t->asize = 0;
   t->arr = NULL;

@@ -231,9 +231,9 @@ static inline TValue *fieldslot(State *L, ProfFn *pf, ProfSite *s, Table *t, Str
 /* The first step of the __index chain of a field absent from t (the method of an object):
  * its value when __index is a table holding the key, else NULL and the generic path starts
  * over from t. Runs no Lua code and raises nothing. */
-static inline const TValue *indexfield(State *L, Table *t, Str *key)
+static inline const TValue *indexfield(State *L, Table *t, Str *key, ProfSite *s)
 {
-  return t->mt == NULL ? NULL : meta_indexstr(L, t, key);
+  return t->mt == NULL ? NULL : meta_indexstr(L, t, key, &s->hint);
 }
 
 static inline int nonewindex(State *L, Table *t)

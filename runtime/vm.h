@@ -47,7 +47,7 @@ J_HIDDEN const TValue *meta_get(State *L, const TValue *o, int event);  /* nil-t
 J_HIDDEN const TValue *meta_gettab(State *L, Table *mt, int event);     /* uses/updates nomm */
 /* t[key] found through t's chain of __index tables (t itself not looked at); NULL when the chain
  * has no such field or needs a metamethod call. */
-J_HIDDEN const TValue *meta_indexstr(State *L, Table *t, Str *key);
+J_HIDDEN const TValue *meta_indexstr(State *L, Table *t, Str *key, uint16_t *hint);
 J_HIDDEN const char *meta_typename(State *L, const TValue *o);          /* honours __name */
 /* Errors worded as lua5.4's, with the variable's name when the value is a register or upvalue
  * of the running Lua function: "attempt to <op> a <type> value (local 'x')". */
