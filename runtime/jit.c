@@ -174,6 +174,7 @@ static JitFn *place(Proto *p, const uint8_t *code, size_t n, GCObj **consts, uin
   slots[nconst + JSLOT_STEP] = (uint64_t)(uintptr_t)jit_h_step;
   slots[nconst + JSLOT_RETURN] = (uint64_t)(uintptr_t)jit_h_return;
   slots[nconst + JSLOT_CALLEXIT] = (uint64_t)(uintptr_t)jit_h_callexit;
+  slots[nconst + JSLOT_TABLEN] = (uint64_t)(uintptr_t)tab_len;
   void *rx;
   int r = jitmem_place(mem, slots, ns, code, n, &rx);
   free(slots);

@@ -748,6 +748,23 @@ static void asmins(A *a, IRRef ref)
     release(a, x->b);
     break;
   }
+  case IR_CALLH: {
+    /* A C helper in the middle of a block: values needed after it leave the caller-saved
+     * registers for their spill slots first (use() reloads them later). */
+    int ra = use(a, x->a, 0);
+    static const uint8_t clobbered[] = { X_RAX, X_RCX, X_RDX, X_RSI, X_RDI, X_R8, X_R9, X_R10 };
+    for (size_t k = 0; k < sizeof clobbered; k++)
+      if (a->regref[clobbered[k]] && !(clobbered[k] == ra && a->last[x->a] <= a->cur))
+        evict(a, clobbered[k]);
+    for (int r = 16; r < 31; r++)
+      evict(a, r);
+    if (ra != X_RDI)
+      x_mov_rr(a->b, X_RDI, ra);
+    release(a, x->a);
+    x_call_m(a->b, constslot(a, a->nslots - JSLOT__N + x->aux));
+    bind(a, ref, X_RAX);
+    break;
+  }
   case IR_BARRIER: {
     /* gc_barrierback_ for a table: black table, white collectable value -> linked into
      * grayagain and gray. One push keeps the value's register (a second scratch).

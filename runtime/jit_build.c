@@ -457,7 +457,7 @@ static int isstep(JitCtx *J, uint32_t pc)
   case OP_SHLI: case OP_SHRI: case OP_BNOT:
     return (s->flags & PS_DEOPT) || onetag(s->t1) != TAG_INT;
   case OP_LEN:
-    return (s->flags & PS_DEOPT) || onetag(s->t1) != TAG_STR;
+    return (s->flags & PS_DEOPT) || (onetag(s->t1) != TAG_STR && onetag(s->t1) != TAG_TAB);
   case OP_EQ: case OP_LT: case OP_LE: {
     if (s->flags & (PS_DEOPT | PS_META))
       return 1;
@@ -1164,6 +1164,15 @@ static int buildins(B *b)
     break;
   }
   case OP_LEN: {
+    if (onetag(s->t1) == TAG_TAB) {
+      /* #t of a table without a metatable: tab_len, as the interpreter; not CSE'd (the table
+       * may change in between). */
+      IRRef t = slotget(b, GET_B(i), TAG_TAB, JR_TYPE);
+      IRRef mt = emitf(b, IR_PLOAD, IRT_PTR, t, 0, offsetof(Table, mt), 0);
+      guard(b, IR_GCMP, mt, kint(b, 0), XC_E, 0, JR_META);
+      slotset(b, a, emit(b, IR_CALLH, IRT_INT, t, 0, JSLOT_TABLEN, 0), TAG_INT, 0);
+      break;
+    }
     IRRef str = slotget(b, GET_B(i), TAG_STR, JR_TYPE);
     slotset(b, a, emitf(b, IR_PLOAD, IRT_INT, str, 0, offsetof(Str, len), 0), TAG_INT, 0);
     break;

@@ -77,7 +77,8 @@ enum { IRT_NONE, IRT_INT, IRT_FLT, IRT_PTR, IRT_TAG };
   X(EXIT,   "snap", "leave through snapshot snap") \
   X(RET,    "aux k", "return k (0 or 1) values from slot aux (jit_h_return), leave as returned") \
   X(CALLJ,  "a aux b k snap", "CALL at pc aux of the proto in slot-table entry (KSLOT a) by a direct call of its code; else as CALLSTEP") \
-  X(CALLSTEP, "aux b k snap", "native step of instruction aux, then to block k; refused: exit snap, hooks: exit b")
+  X(CALLSTEP, "aux b k snap", "native step of instruction aux, then to block k; refused: exit snap, hooks: exit b") \
+  X(CALLH,  "a aux", "the integer result of helper slot aux (JSLOT_*) called with a; allocates nothing, runs no Lua")
 
 enum {
 #define X(n, o, d) IR_##n,
@@ -158,5 +159,5 @@ void jitb_free(JitCtx *J);
 void jitb_dump(JitCtx *J, FILE *out);
 /* jit_asm.c: machine code for J into b; 0 ok, -1 (J->why). The slot table has J->nconsts
  * entries for heap constants, then these extra entries: */
-enum { JSLOT_STRESS = 0, JSLOT_STEP, JSLOT_RETURN, JSLOT_CALLEXIT, JSLOT__N };   /* &jit_state.stresscount, helpers */
+enum { JSLOT_STRESS = 0, JSLOT_STEP, JSLOT_RETURN, JSLOT_CALLEXIT, JSLOT_TABLEN, JSLOT__N };   /* &jit_state.stresscount, helpers */
 int jita_assemble(JitCtx *J, XBuf *b, uint32_t *entryoff);
